@@ -1,0 +1,3 @@
+from nnphys.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,40 @@
+"""Reference physics: one module per problem, numpy/scipy only (never torch).
+
+Each problem module has the same face: a frozen ``Params`` dataclass with
+``from_dict``, ``solve(p) -> xr.Dataset``, ``residual(fields, derivs, p)``
+(plain arithmetic, works on numpy and torch), and closed forms where they exist.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from collections.abc import Mapping
+from types import ModuleType
+from typing import Any
+
+from nnphys.configcheck import ConfigError
+
+PROBLEMS = ("heat1d", "nls", "poisson", "heat2d")
+
+
+def get(name: str) -> ModuleType:
+    """The physics module of problem ``name``."""
+    if name not in PROBLEMS:
+        raise ConfigError(f"unknown problem {name!r}; known: {', '.join(PROBLEMS)}")
+    return importlib.import_module(f"nnphys.physics.{name}")
+
+
+def params(name: str, config: Mapping[str, Any]):
+    """Build the problem's ``Params`` from its config section; unknown keys name the key."""
+    module = get(name)
+    known = {f.name for f in dataclasses.fields(module.Params)}
+    unknown = sorted(set(config) - known)
+    if unknown:
+        raise ConfigError(f"config key 'reference.{name}.{unknown[0]}' is not a parameter of {name} "
+                          f"(known: {', '.join(sorted(known))})")
+    return module.Params.from_dict(config)
+
+
+def asdict(p) -> dict[str, Any]:
+    return dataclasses.asdict(p)

@@ -1,0 +1,38 @@
+# Shared helpers: config validation, source fingerprints, paths.
+import json
+
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+from nnphys.configcheck import explain
+from nnphys.io import source_fingerprint
+
+SECTIONS = ("reference", "pinn", "operator", "report")
+
+
+def _validate(cfg, schema, prefix):
+    try:
+        validate(cfg, schema, set_default=True)
+    except WorkflowError:
+        raise WorkflowError(explain(cfg, workflow.source_path(schema), prefix)) from None
+
+
+# Top level first (unknown sections, device, threads), then each section against
+# its own schema, so a message names the full key, e.g. reference.heat1d.k.
+_validate(config, "../schemas/config.schema.yaml", "")
+for _section in SECTIONS:
+    _validate(config[_section], f"../schemas/{_section}.schema.yaml", _section)
+
+RESULTS = config["results"]
+LOGS = f"{RESULTS}/logs"
+BENCH = f"{RESULTS}/benchmarks"
+
+
+def as_json(obj):
+    """A config value as a compact JSON string, passed to the CLI through params (quoted with :q)."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"))
+
+
+def fingerprint(*parts):
+    """Fingerprint of the package sources a rule runs: editing them reruns the rule."""
+    return source_fingerprint(*parts)

@@ -1,0 +1,2 @@
+def operator_outputs():
+    return []
