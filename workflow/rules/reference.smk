@@ -1,2 +1,47 @@
+# Reference stage: classical solvers -> {RESULTS}/reference/<problem>.nc, plus a quick-look figure each.
+#
+# benchmark: rather than cache: (Snakemake forbids both on one rule). The between-workflow
+# cache only acts with --cache and SNAKEMAKE_OUTPUT_CACHE set, and these datasets take seconds
+# to recompute, while the benchmark files record what each solve costs on the machine it ran on.
+
+REFERENCE_PROBLEMS = ("heat1d", "nls", "poisson", "heat2d")
+
+
 def reference_outputs():
-    return []
+    return [f"{RESULTS}/reference/{p}.nc" for p in REFERENCE_PROBLEMS] + [
+        f"{RESULTS}/reference/figures/{p}.png" for p in REFERENCE_PROBLEMS
+    ]
+
+
+rule reference:
+    wildcard_constraints:
+        problem="|".join(REFERENCE_PROBLEMS),
+    output:
+        f"{RESULTS}/reference/{{problem}}.nc",
+    params:
+        cfg=lambda w: as_json(config["reference"][w.problem]),
+        code=fingerprint("physics", "io.py"),
+    log:
+        f"{LOGS}/reference/{{problem}}.log",
+    benchmark:
+        f"{BENCH}/reference/{{problem}}.tsv"
+    shell:
+        "python -m nnphys reference {wildcards.problem} --config {params.cfg:q} "
+        "--fingerprint {params.code} --out {output:q} > {log:q} 2>&1"
+
+
+rule reference_quicklook:
+    wildcard_constraints:
+        problem="|".join(REFERENCE_PROBLEMS),
+    input:
+        f"{RESULTS}/reference/{{problem}}.nc",
+    output:
+        f"{RESULTS}/reference/figures/{{problem}}.png",
+    params:
+        code=fingerprint("evaluation/quicklook.py", "io.py"),
+    log:
+        f"{LOGS}/reference/{{problem}}_quicklook.log",
+    benchmark:
+        f"{BENCH}/reference/{{problem}}_quicklook.tsv"
+    shell:
+        "python -m nnphys quicklook {wildcards.problem} --dataset {input:q} --out {output:q} > {log:q} 2>&1"

@@ -32,6 +32,7 @@ import numpy as np
 import xarray as xr
 from scipy import fft
 
+from nnphys.configcheck import ConfigError
 from nnphys.io import T, X
 
 METHODS = ("strang", "yoshida4")
@@ -50,7 +51,10 @@ class Params:
 
     @classmethod
     def from_dict(cls, d: Mapping) -> "Params":
-        return cls(**d)
+        p = cls(**d)
+        if not p.x_max > p.x_min:
+            raise ConfigError(f"config key 'reference.nls.x_max': must exceed x_min ({p.x_min}), got {p.x_max}")
+        return p
 
 
 def initial(p: Params, x: np.ndarray) -> np.ndarray:
