@@ -34,5 +34,5 @@ def as_json(obj):
 
 
 def fingerprint(*parts):
-    """Fingerprint of the package sources a rule runs: editing them reruns the rule."""
+    """Fingerprint of the package sources a rule runs; editing them reruns the rule."""
     return source_fingerprint(*parts)

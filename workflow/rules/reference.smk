@@ -6,11 +6,10 @@
 
 REFERENCE_PROBLEMS = ("heat1d", "nls", "poisson", "heat2d")
 
-
-def reference_outputs():
-    return [f"{RESULTS}/reference/{p}.nc" for p in REFERENCE_PROBLEMS] + [
-        f"{RESULTS}/reference/figures/{p}.png" for p in REFERENCE_PROBLEMS
-    ]
+# Every reference dataset and its figure (rule all); a lambda keeps `snakemake --lint` clean.
+reference_outputs = lambda: [f"{RESULTS}/reference/{p}.nc" for p in REFERENCE_PROBLEMS] + [
+    f"{RESULTS}/reference/figures/{p}.png" for p in REFERENCE_PROBLEMS
+]
 
 
 rule reference:
@@ -25,6 +24,8 @@ rule reference:
         f"{LOGS}/reference/{{problem}}.log",
     benchmark:
         f"{BENCH}/reference/{{problem}}.tsv"
+    conda:
+        "../../envs/nnphys.yaml"
     shell:
         "python -m nnphys reference {wildcards.problem} --config {params.cfg:q} "
         "--fingerprint {params.code} --out {output:q} > {log:q} 2>&1"
@@ -43,5 +44,7 @@ rule reference_quicklook:
         f"{LOGS}/reference/{{problem}}_quicklook.log",
     benchmark:
         f"{BENCH}/reference/{{problem}}_quicklook.tsv"
+    conda:
+        "../../envs/nnphys.yaml"
     shell:
         "python -m nnphys quicklook {wildcards.problem} --dataset {input:q} --out {output:q} > {log:q} 2>&1"
