@@ -22,12 +22,11 @@ Lattice and transforms: :mod:`lattice` (``n x n`` nodes on ``[0, L]^2``).
 
 * ``spectral``: the Fourier/sine-series Laplacian; E is the spectral gradient.
   A band-limited manufactured solution is reproduced to rounding.
-* ``fd``: the 5-point stencil, second order; E at the nodes is the central
-  difference -(phi[i+1] - phi[i-1]) / 2h. The 5-point Laplacian is the
-  divergence of the face-centred field E[i+1/2] = -(phi[i+1] - phi[i]) / h
-  (:func:`face_field`), so the flux of that field out of any box of lattice
-  cells equals the enclosed charge / eps0 exactly (discrete Gauss law). The
-  node field is the average of the two adjacent face fields.
+* ``fd``: the 5-point stencil, second order; E is the central difference
+  -(phi[i+1] - phi[i-1]) / 2h. Summation by parts makes Gauss's law exact on
+  the lattice: for any box of nodes, the trapezoid-rule flux of E through its
+  sides equals the trapezoid-rule integral of rho / eps0 over it, to rounding.
+  (With ``spectral`` the same check holds to the quadrature error, O(h^2).)
 
 Charge densities (``source``): Gaussian random fields (:mod:`grf`, correlation
 length ``length_scale``) or sums of ``n_charges`` Gaussian point-like charges
@@ -159,21 +158,6 @@ def _sine_derivative(phi: np.ndarray, axis: int, p: Params) -> np.ndarray:
     # DCT-I of length n+2 with zero end coefficients: y_j = 2 sum_m c_m cos(pi m j / (n+1)).
     y = fft.dct(np.pad(coef, pad), type=1, axis=axis)
     return np.sqrt(2.0 / (n + 1)) * 0.5 * np.take(y, np.arange(1, n + 1), axis=axis)
-
-
-def face_field(phi: np.ndarray, p: Params) -> tuple[np.ndarray, np.ndarray]:
-    """Face-centred E of the 5-point discretization: Ex[i+1/2, j], Ey[i, j+1/2].
-
-    Periodic: shape (..., n, n) (face i+1/2 at index i). Dirichlet: Ex (..., n+1, n) and
-    Ey (..., n, n+1) (faces from the boundary to the boundary, index 0 is face 1/2).
-    The divergence D_- E of these fields is exactly -laplacian_5pt(phi).
-    """
-    h = lattice.spacing(p.n, p.length, p.boundary)
-    if p.boundary == "periodic":
-        return (-(np.roll(phi, -1, axis=-2) - phi) / h, -(np.roll(phi, -1, axis=-1) - phi) / h)
-    padded = _pad(phi, p.boundary)
-    return (-(padded[..., 1:, 1:-1] - padded[..., :-1, 1:-1]) / h,
-            -(padded[..., 1:-1, 1:] - padded[..., 1:-1, :-1]) / h)
 
 
 def _pad(phi: np.ndarray, boundary: str) -> np.ndarray:
