@@ -1,0 +1,207 @@
+"""Figures of one neural-operator run on its test set.
+
+The prediction file holds, per test sample, the inputs (e.g. ``rho``), each
+output channel ``<name>`` and its prediction ``<name>_pred``, dims
+(sample, x, y); a time-dependent task (heat2d) has (sample, t, x, y) and the
+rollout error ``rollout_rel_l2`` over ``step``. The per-sample relative error
+is e_s = ||pred_s - true_s||_2 / ||true_s||_2 over the grid (over t, x, y for a
+rollout).
+
+- ``samples``: input, truth, prediction and |error| for the best, median and
+  worst test samples (by e_s); for a rollout the input is the state at the first
+  time and the fields are at the last.
+- ``errors``: histogram of e_s; radially averaged power spectra of truth and
+  error, E(|k|) = mean over samples and shells |k| of |FFT(f)|^2 (integer mode
+  numbers), with the error-by-band metrics; for a rollout also the error against
+  the rollout step (stored curve and the 5-95 % range over samples).
+- ``history``: training and validation loss and learning rate against epoch and
+  wall-clock time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import scipy.fft
+import xarray as xr
+
+from nnphys.evaluation import style as st
+from nnphys.evaluation.figures.common import finite_positive, naming, outputs, read, read_history, rel_l2
+from nnphys.evaluation.figures.pinn import color_limits
+from nnphys.io import SAMPLE, STEP, T, X, Y, DataError, read_json
+
+PRED = "_pred"
+BAND_ORDER = {"low": 0, "mid": 1, "high": 2}
+
+
+def channels(pred: xr.Dataset, path: Path) -> tuple[list[str], list[str]]:
+    """(inputs, outputs) of a prediction file: outputs have a ``<name>_pred`` twin; inputs are the other fields."""
+    outs = [v for v in pred.data_vars if f"{v}{PRED}" in pred.data_vars]
+    if not outs:
+        raise DataError(f"{path}: no predicted channel (expected a variable '<name>' with a twin '<name>{PRED}'; "
+                        f"has {list(pred.data_vars)})")
+    for v in outs:
+        if SAMPLE not in pred[v].dims or pred[v].dims[-2:] != (X, Y) or pred[f"{v}{PRED}"].dims != pred[v].dims:
+            raise DataError(f"{path}: channel {v!r} has dims {pred[v].dims} and its prediction "
+                            f"{pred[f'{v}{PRED}'].dims}; expected ({SAMPLE}, [{T},] {X}, {Y}) for both")
+    ins = [v for v in pred.data_vars if v not in outs and not v.endswith(PRED) and pred[v].dims == (SAMPLE, X, Y)]
+    return ins, outs
+
+
+def sample_errors(true: xr.DataArray, pred: xr.DataArray) -> np.ndarray:
+    """e_s of every sample over all non-sample dims."""
+    axes = tuple(range(1, true.ndim))
+    return rel_l2(true.values, pred.values, axes)
+
+
+def radial_spectrum(fields: np.ndarray) -> np.ndarray:
+    """Power per integer shell |k| (mode numbers), averaged over samples; ``fields`` is (..., nx, ny)."""
+    nx, ny = fields.shape[-2:]
+    power = np.abs(scipy.fft.fft2(fields, axes=(-2, -1), norm="forward")) ** 2
+    power = power.reshape(-1, nx, ny).mean(axis=0)
+    kx = scipy.fft.fftfreq(nx, 1 / nx)
+    ky = scipy.fft.fftfreq(ny, 1 / ny)
+    shell = np.rint(np.hypot(kx[:, None], ky[None, :])).astype(int)
+    return np.bincount(shell.ravel(), power.ravel()) / np.maximum(np.bincount(shell.ravel()), 1)
+
+
+def _at_last_time(da: xr.DataArray) -> xr.DataArray:
+    return da.isel({T: -1}) if T in da.dims else da
+
+
+def _title(var: xr.DataArray | None, what: str, t: float | None) -> str:
+    """Short column title: what, the variable's name, time; units go on the colorbar."""
+    if var is None:
+        return ""
+    at = f", t = {t:.3g}" if t is not None else ""
+    return f"{what} {var.name}{at}\n[{var.attrs.get('units', '-')}]".replace("[1]", "[-]")
+
+
+def plot_samples(pred: xr.Dataset, ins: list[str], outs: list[str], n: int, style: st.Style, out_dir: Path) -> None:
+    name = outs[0]
+    true, guess = pred[name], pred[f"{name}{PRED}"]
+    err = sample_errors(true, guess)
+    order = np.argsort(err)
+    picks = order[np.unique(np.rint(np.linspace(0, len(order) - 1, min(n, len(order)))).astype(int))]
+    rollout = T in true.dims
+    inp = true.isel({T: 0}) if rollout else (pred[ins[0]] if ins else None)
+    cols = (["input"] if inp is not None else []) + ["true", "predicted", "error"]
+    with st.figure(style, st.TEXT_IN, 1.55 * len(picks) + 0.4, nrows=len(picks), ncols=len(cols),
+                   squeeze=False, sharex=True, sharey=True) as (fig, axes):
+        for row, s in zip(axes, picks):
+            panels = []
+            if inp is not None:
+                panels.append((inp.isel({SAMPLE: s}), color_limits(inp.isel({SAMPLE: s}), style)))
+            tr = _at_last_time(true.isel({SAMPLE: s}))
+            pr = _at_last_time(guess.isel({SAMPLE: s}))
+            lim = color_limits(tr, style)
+            e = pr - tr
+            m = float(np.abs(e).max()) or 1.0
+            panels += [(tr, lim), (pr, lim), (e, {"cmap": style.diverging_cmap, "vmin": -m, "vmax": m})]
+            for ax, (field, kw) in zip(row, panels):
+                im = ax.pcolormesh(pred[X], pred[Y], field.transpose(Y, X), shading="auto", rasterized=True, **kw)
+                ax.set_aspect("equal")
+                fig.colorbar(im, ax=ax, shrink=0.85, format="%.2g")
+            row[0].set_ylabel(f"sample {int(pred[SAMPLE][s])}, e = {err[s]:.2g}\n{st.label(pred[Y])}")
+        titles = {"input": _title(inp, "input", float(true[T][0]) if rollout else None),
+                  "true": _title(true, "true", float(true[T][-1]) if rollout else None),
+                  "predicted": _title(true, "predicted", float(true[T][-1]) if rollout else None),
+                  "error": _title(true, "error", None).replace("error " + str(true.name), "predicted − true")}
+        for ax, col in zip(axes[0], cols):
+            ax.set_title(titles[col], fontsize=style.font_size - 1)
+        for ax in axes[-1]:
+            ax.set_xlabel(st.label(pred[X]))
+        st.save(fig, *outputs(out_dir, "samples"))
+
+
+def plot_errors(pred: xr.Dataset, outs: list[str], metrics: Mapping[str, float], style: st.Style,
+                out_dir: Path) -> None:
+    rollout = T in pred[outs[0]].dims
+    bands = {k.removeprefix("band_"): v for k, v in metrics.items() if k.startswith("band_") and v is not None}
+    bands = dict(sorted(bands.items(), key=lambda kv: (BAND_ORDER.get(kv[0], len(BAND_ORDER)), kv[0])))
+    ncols = 2 + rollout
+    with st.figure(style, st.TEXT_IN, 2.4, ncols=ncols) as (fig, axes):
+        hist_ax, spec_ax = axes[0], axes[1]
+        for i, name in enumerate(outs):
+            true, guess = pred[name], pred[f"{name}{PRED}"]
+            err = sample_errors(true, guess)
+            good = finite_positive(err)
+            lo, hi = (err[good].min(), err[good].max()) if good.any() else (1e-3, 1.0)
+            bins = np.geomspace(lo / 1.05, hi * 1.05, 25)
+            hist_ax.hist(err[good], bins=bins, histtype="step", color=f"C{i}", label=name)
+            hist_ax.axvline(np.median(err), color=f"C{i}", ls="--", lw=0.8)
+            e_true = radial_spectrum(_at_last_time(true).values)
+            e_err = radial_spectrum(_at_last_time(guess - true).values)
+            k = np.arange(len(e_true))
+            ok = (k > 0) & finite_positive(e_true)
+            spec_ax.loglog(k[ok], e_true[ok], color=f"C{i}", label=f"{name} true")
+            ok = (k > 0) & finite_positive(e_err)
+            spec_ax.loglog(k[ok], e_err[ok], color=f"C{i}", ls="--", label=f"{name} error")
+            lowest = min(e_err[ok].min(initial=np.inf), e_true[k > 0].min(initial=np.inf))
+            spec_ax.set_ylim(bottom=max(lowest, e_true[k > 0].max(initial=0.0) * 1e-12) / 3)
+        hist_ax.set_xscale("log")
+        hist_ax.set_xlabel("relative L2 error per test sample [-]")
+        hist_ax.set_ylabel("test samples")
+        hist_ax.set_title(f"n = {pred.sizes[SAMPLE]} (dashed: median)", loc="left", fontsize=style.font_size - 1)
+        hist_ax.legend()
+        spec_ax.set_xlabel("wavenumber |k| (mode number) [-]")
+        spec_ax.set_ylabel("power per shell [field units²]")
+        if bands:
+            spec_ax.set_title("relative error by band: " + ", ".join(f"{b} {v:.2g}" for b, v in bands.items()),
+                              loc="left", fontsize=style.font_size - 1)
+        spec_ax.legend()
+        if rollout:
+            ax = axes[2]
+            true, guess = pred[outs[0]], pred[f"{outs[0]}{PRED}"]
+            per_t = rel_l2(true.values, guess.values, (2, 3))  # (sample, t)
+            steps = np.arange(per_t.shape[1])
+            lo, hi = np.percentile(per_t, [5, 95], axis=0)
+            shown = finite_positive(lo)
+            ax.fill_between(steps[shown], lo[shown], hi[shown], color="C0", alpha=0.25, lw=0, label="5–95 % of samples")
+            if "rollout_rel_l2" in pred.data_vars:
+                curve = pred["rollout_rel_l2"]
+                shown = finite_positive(curve.values)
+                ax.plot(curve[STEP][shown], curve[shown], color="C0", marker=".", ms=3, label=curve.attrs.get("long_name", ""))
+            ax.set_yscale("log")
+            ax.set_xlabel("rollout step [-]")
+            ax.set_ylabel("relative L2 error [-]")
+            ax.legend()
+        st.panel_letters(axes)
+        st.save(fig, *outputs(out_dir, "errors"))
+
+
+def plot_history(hist: xr.Dataset, style: st.Style, out_dir: Path) -> None:
+    epoch = hist[STEP].values
+    with st.figure(style, st.TEXT_IN, 2.2, ncols=3) as (fig, axes):
+        for ax, x, xl in ((axes[0], epoch, st.label(hist[STEP], "epoch")),
+                          (axes[1], hist["wall_time"].values, st.label(hist["wall_time"]))):
+            for name, color in (("loss_train", "C0"), ("loss_val", "C1")):
+                y = hist[name].values
+                ok = finite_positive(y)
+                ax.plot(x[ok], y[ok], color=color, label=name.removeprefix("loss_"))
+            ax.set_yscale("log")
+            ax.set_xlabel(xl)
+            ax.set_ylabel("loss [-]")
+        axes[0].legend()
+        axes[2].plot(epoch, hist["lr"].values, color="k")
+        axes[2].set_yscale("log")
+        axes[2].set_xlabel(st.label(hist[STEP], "epoch"))
+        axes[2].set_ylabel(st.label(hist["lr"]))
+        st.panel_letters(axes)
+        st.save(fig, *outputs(out_dir, "history"))
+
+
+def operator_figures(run: str, prediction: str | Path, history: str | Path, metrics: str | Path,
+                     out_dir: str | Path, style: st.Style, samples: int) -> None:
+    """Write samples, errors and history figures (PNG and PDF) of one operator run into ``out_dir``."""
+    out_dir = Path(out_dir)
+    with naming(run):
+        pred = read(prediction)
+        ins, outs = channels(pred, Path(prediction))
+        hist = read_history(history, ("loss_train", "loss_val", "lr", "wall_time"))
+        values = read_json(metrics, required=("metrics",))["metrics"]
+        plot_samples(pred, ins, outs, samples, style, out_dir)
+        plot_errors(pred, outs, values, style, out_dir)
+        plot_history(hist, style, out_dir)

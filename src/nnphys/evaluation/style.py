@@ -1,0 +1,99 @@
+"""One look for every figure: matplotlib settings, axis labels from netCDF attributes, saving.
+
+Every figure goes through :func:`figure` (a style context and a new figure) and
+:func:`save` (the same figure as PNG for the HTML report and PDF for papers).
+Axis and colorbar labels come from a variable's ``long_name`` and ``units``
+attributes, so units are never typed by hand.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
+import xarray as xr  # noqa: E402
+
+# Column width of a two-column journal page and the full text width, inches.
+COLUMN_IN = 3.4
+TEXT_IN = 7.0
+
+
+@dataclass(frozen=True)
+class Style:
+    """The plotting options of the ``report`` config section that change how figures look."""
+
+    dpi: int = 150
+    font_size: float = 8.0
+    cmap: str = "viridis"
+    diverging_cmap: str = "RdBu_r"
+    error_cmap: str = "magma"
+
+    @classmethod
+    def from_config(cls, cfg: Mapping[str, Any]) -> "Style":
+        return cls(**{f.name: cfg[f.name] for f in fields(cls) if f.name in cfg})
+
+    def rc(self) -> dict[str, Any]:
+        return {
+            "figure.dpi": self.dpi,
+            "savefig.dpi": self.dpi,
+            "font.size": self.font_size,
+            "axes.titlesize": self.font_size,
+            "axes.labelsize": self.font_size,
+            "legend.fontsize": self.font_size - 1,
+            "xtick.labelsize": self.font_size - 1,
+            "ytick.labelsize": self.font_size - 1,
+            "axes.grid": False,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "legend.frameon": False,
+            "image.cmap": self.cmap,
+            "lines.linewidth": 1.2,
+            "pdf.fonttype": 42,  # embed TrueType: text stays editable in the PDF
+            "figure.constrained_layout.use": True,
+        }
+
+
+@contextlib.contextmanager
+def figure(style: Style, width: float = TEXT_IN, height: float = 2.5, **subplots: Any) -> Iterator[tuple]:
+    """``(fig, axes)`` from ``plt.subplots`` under the style; the figure is closed on exit."""
+    with plt.rc_context(style.rc()):
+        fig, axes = plt.subplots(figsize=(width, height), **subplots)
+        try:
+            yield fig, axes
+        finally:
+            plt.close(fig)
+
+
+def save(fig: Any, png: str | Path, pdf: str | Path | None = None) -> None:
+    """Write ``fig`` as PNG (report) and, if given, PDF (papers); parent folders are created.
+
+    The layout is solved once, for the PNG; the PDF reuses it (layout is most of
+    the time a figure takes).
+    """
+    for path in (png, pdf):
+        if path is not None:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            fig.savefig(path)
+            fig.set_layout_engine("none")
+
+
+def label(var: xr.DataArray, name: str | None = None) -> str:
+    """``long_name [units]`` of a variable or coordinate (``[-]`` for dimensionless)."""
+    long_name = name or var.attrs.get("long_name", var.name)
+    units = var.attrs.get("units", "")
+    return f"{long_name} [{units}]" if units not in ("", "1") else f"{long_name} [-]"
+
+
+def panel_letters(axes: Any) -> None:
+    """(a), (b), ... in the top-left corner of each axis, as journals want."""
+    for i, ax in enumerate(getattr(axes, "flat", axes)):
+        ax.text(-0.02, 1.02, f"({chr(ord('a') + i)})", transform=ax.transAxes, ha="right", va="bottom",
+                fontweight="bold")
