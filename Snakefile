@@ -2,6 +2,7 @@
 # Run `snakemake --cores 8`; presets: `--configfile workflow/presets/<name>.yaml`.
 
 configfile: "config.yaml"
+report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"

@@ -41,6 +41,38 @@ def cmd_quicklook(args: argparse.Namespace) -> None:
     quicklook(args.problem, read_dataset(args.dataset), args.out)
 
 
+def cmd_tables(args: argparse.Namespace) -> None:
+    from nnphys.evaluation.tables import write_tables
+
+    write_tables(args.metrics, args.csv, args.summary_csv, args.md, args.headline)
+
+
+def cmd_figures(args: argparse.Namespace) -> None:
+    from nnphys.evaluation.style import Style
+
+    style = Style.from_config(args.style)
+    if args.kind == "pinn":
+        from nnphys.evaluation.figures.pinn import Slices, pinn_figures
+
+        pinn_figures(args.run, args.prediction, args.history, args.reference, args.out_dir, style,
+                     Slices(args.slices.get("variable"), tuple(args.slices.get("times", ()))))
+    elif args.kind == "operator":
+        from nnphys.evaluation.figures.operator import operator_figures
+
+        operator_figures(args.run, args.prediction, args.history, args.metrics[0], args.out_dir, style,
+                         args.samples)
+    else:
+        from nnphys.evaluation.figures.summary import summary_figure
+
+        summary_figure(args.metrics, args.headline, args.out_dir, style)
+
+
+def cmd_summary(args: argparse.Namespace) -> None:
+    from nnphys.evaluation.report import write_summary
+
+    write_summary(args.metrics, args.bench, args.config, args.html, args.md)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nnphys", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -57,6 +89,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", required=True)
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_quicklook)
+
+    p = sub.add_parser("tables", help="error tables (CSV, Markdown) from the runs' metrics.json files")
+    p.add_argument("--metrics", nargs="+", required=True, help="metrics.json of every run")
+    p.add_argument("--headline", type=_json, default={}, help="JSON {problem: headline metric}")
+    p.add_argument("--csv", required=True, help="per-run table")
+    p.add_argument("--summary-csv", required=True, help="mean, std and n over seeds")
+    p.add_argument("--md", required=True, help="both tables as Markdown")
+    p.set_defaults(func=cmd_tables)
+
+    p = sub.add_parser("figures", help="figures (PNG and PDF) of one run, or the summary of all runs")
+    p.add_argument("kind", choices=("pinn", "operator", "summary"))
+    p.add_argument("--run", default="", help="problem/run, named in error messages")
+    p.add_argument("--prediction", help="prediction.nc of the run")
+    p.add_argument("--history", help="history.nc of the run")
+    p.add_argument("--reference", help="reference dataset (pinn)")
+    p.add_argument("--metrics", nargs="+", default=[], help="metrics.json (operator: the run's; summary: all)")
+    p.add_argument("--style", type=_json, default={}, help="JSON: dpi, font_size, colormaps")
+    p.add_argument("--slices", type=_json, default={}, help="JSON {variable, times} (pinn)")
+    p.add_argument("--samples", type=int, default=3, help="test samples shown (operator)")
+    p.add_argument("--headline", type=_json, default={}, help="JSON {problem: metric} (summary)")
+    p.add_argument("--out-dir", required=True)
+    p.set_defaults(func=cmd_figures)
+
+    p = sub.add_parser("summary", help="what ran, where, with which versions, how long (HTML and Markdown)")
+    p.add_argument("--metrics", nargs="*", default=[], help="metrics.json of every run")
+    p.add_argument("--bench", required=True, help="folder of Snakemake benchmark TSV files")
+    p.add_argument("--config", type=_json, default={}, help="the workflow config as JSON")
+    p.add_argument("--html", required=True)
+    p.add_argument("--md", required=True)
+    p.set_defaults(func=cmd_summary)
 
     return parser
 
