@@ -1,0 +1,246 @@
+"""Physics-informed training (Raissi, Perdikaris & Karniadakis 2019).
+
+    L = w_ic L_ic + w_bc L_bc + w_pde L_pde (+ w_data L_data for inverse problems)
+
+    L_ic   = mean_i Σ_c (u_c(0, x_i) - u0_c(x_i))²                       initial condition
+    L_bc   = Dirichlet: mean Σ_c u_c(t_i, x_b)², x_b ∈ {lo, hi}
+             periodic:  mean Σ_c (u_c(t_i, lo) - u_c(t_i, hi))² + (∂_x u_c(t_i, lo) - ∂_x u_c(t_i, hi))²
+             (omitted with the exact periodic embedding, where it vanishes identically)
+    L_pde  = mean_i Σ_k f_k(t_i, x_i)²   with f = physics.<problem>.residual, derivatives by Taylor mode
+    L_data = mean_i Σ_c (u_c(t_i, x_i) - d_ic)²
+
+Collocation points come from :mod:`nnphys.training.sampling` (seeded, optionally redrawn every N steps
+during first-order phases); optimizers are :class:`~nnphys.training.optimizers.Phases`.
+Every ``log_every`` steps a history row is recorded (loss terms, wall time; rel. L2 vs the reference every
+``eval_every`` steps, NaN otherwise); every ``checkpoint_every`` steps the full state is checkpointed and a
+rerun resumes from it, reproducing the uninterrupted run on CPU.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from nnphys.evaluation.pinn_metrics import headline, rel_l2
+from nnphys.models.mlp import MLP
+from nnphys.training.checkpoint import Checkpointer, seed_everything
+from nnphys.training.derivatives import jet, named
+from nnphys.training.guard import check_finite
+from nnphys.training.inverse import Coefficients, noisy_samples, with_coefficients
+from nnphys.training.optimizers import Phases, lbfgs_iterations
+from nnphys.training.predict import on_grid
+from nnphys.training.problems import INPUTS, T_COL, X_COL, Spec
+from nnphys.training.progress import progress
+from nnphys.training.sampling import sample
+
+
+@dataclass
+class Reference:
+    """A reference solution on its grid: values (nt, nx, n_outputs)."""
+    t: np.ndarray
+    x: np.ndarray
+    values: np.ndarray
+
+
+def build_net(model_cfg: dict[str, Any], spec: Spec) -> MLP:
+    periodic = {X_COL: spec.period} if model_cfg.get("periodic_embedding") and spec.boundary == "periodic" else None
+    return MLP(spec.lower, spec.upper, len(spec.outputs), width=int(model_cfg["width"]),
+               depth=int(model_cfg["depth"]), activation=model_cfg.get("activation", "tanh"), periodic=periodic)
+
+
+def build_model(run: dict[str, Any], spec: Spec) -> nn.ModuleDict:
+    """``{"net": MLP}`` plus ``"unknowns"`` (log-parametrized coefficients) for an inverse run."""
+    model = nn.ModuleDict({"net": build_net(run["model"], spec)})
+    inverse = run["training"].get("inverse")
+    if inverse:
+        model["unknowns"] = Coefficients(dict(inverse["initial"]))
+    return model.to(dtype=getattr(torch, run["model"].get("dtype", "float32")))
+
+
+class Losses:
+    """The loss terms of one problem on one set of points."""
+
+    def __init__(self, spec: Spec, weights: dict[str, float], model: nn.ModuleDict,
+                 data: tuple[torch.Tensor, torch.Tensor] | None = None):
+        self.spec, self.model, self.data = spec, model, data
+        exact_periodic = spec.boundary == "periodic" and bool(model["net"].periodic_cols)
+        self.weights = {k: float(w) for k, w in weights.items()
+                        if w and not (k == "bc" and exact_periodic) and not (k == "data" and data is None)}
+
+    def __call__(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        net, spec, w = self.model["net"], self.spec, self.weights
+        terms: dict[str, torch.Tensor] = {}
+        if "ic" in w:
+            terms["ic"] = ((net(batch["ic"]) - batch["ic_values"]) ** 2).sum(1).mean()
+        if "bc" in w:
+            terms["bc"] = self.boundary(net, batch["bc"])
+        if "pde" in w:
+            u, du, d2u = jet(net, batch["pde"], first=(T_COL,), second=(X_COL,))
+            fields, derivs = named(spec.outputs, INPUTS, u, du, d2u)
+            params = with_coefficients(spec.params, self.model["unknowns"]) if "unknowns" in self.model else None
+            terms["pde"] = sum(r ** 2 for r in spec.residual(fields, derivs, params)).mean()
+        if "data" in w:
+            x, d = self.data
+            terms["data"] = ((net(x) - d) ** 2).sum(1).mean()
+        total = sum(w[k] * v for k, v in terms.items())
+        return total, terms
+
+    def boundary(self, net: MLP, both: torch.Tensor) -> torch.Tensor:
+        """``both``: the boundary points at x = lo stacked over those at x = hi, same times."""
+        if self.spec.boundary == "dirichlet":
+            return (net(both) ** 2).sum(1).mean()
+        n = both.shape[0] // 2
+        u, du, _ = jet(net, both, first=(X_COL,))
+        ux = du[X_COL]
+        return ((u[:n] - u[n:]) ** 2).sum(1).mean() + ((ux[:n] - ux[n:]) ** 2).sum(1).mean()
+
+
+def collocation(spec: Spec, sampling: dict[str, Any], seed: int, block: int, like: torch.Tensor) -> dict:
+    """The point set number ``block`` of a run: interior, initial (t = 0) and boundary points."""
+    method = sampling.get("method", "lhs")
+    (t0, x0), (t1, x1) = spec.lower, spec.upper
+    interior = sample(int(sampling["n_pde"]), spec.lower, spec.upper, method, (seed, block, 0))
+    xi = sample(int(sampling["n_initial"]), [x0], [x1], method, (seed, block, 1))[:, 0]
+    tb = sample(int(sampling["n_boundary"]), [t0], [t1], method, (seed, block, 2))[:, 0]
+    ic = np.stack([np.full_like(xi, t0), xi], axis=1)
+    bc = np.concatenate([np.stack([tb, np.full_like(tb, x0)], 1), np.stack([tb, np.full_like(tb, x1)], 1)])
+    as_t = lambda a: torch.as_tensor(a, dtype=like.dtype, device=like.device)  # noqa: E731
+    return {"pde": as_t(interior), "ic": as_t(ic), "ic_values": as_t(spec.initial(xi)), "bc": as_t(bc)}
+
+
+class History:
+    """Rows recorded every ``log_every`` steps, kept as plain lists (stored in checkpoints)."""
+
+    def __init__(self, state: dict | None = None):
+        self.columns: dict[str, list[float]] = state["columns"] if state else {}
+        self.attrs: dict[str, Any] = state["attrs"] if state else {"iterations": 0}
+
+    def add(self, row: dict[str, float]) -> None:
+        n = len(self.columns.get("step", []))
+        for k in row.keys() | self.columns.keys():
+            self.columns.setdefault(k, [float("nan")] * n).append(float(row.get(k, float("nan"))))
+
+    def last(self, key: str, default: float = 0.0) -> float:
+        col = self.columns.get(key)
+        return col[-1] if col else default
+
+    def state(self) -> dict:
+        return {"columns": self.columns, "attrs": self.attrs}
+
+
+def train(run: dict[str, Any], spec: Spec, reference: Reference | None, workdir: str | Path,
+          device: torch.device) -> tuple[nn.ModuleDict, Phases, History]:
+    """Train the PINN of ``run`` (its config: model, seed, training) for ``spec``; resumable.
+
+    ``reference`` feeds the rel. L2 column of the history and the inverse problem's data.
+    The checkpoint lives at ``workdir/checkpoint.pt``.
+    """
+    tr, seed = run["training"], int(run["seed"])
+    seed_everything(seed)
+    model = build_model(run, spec).to(device)
+    like = next(model.parameters())
+    data = None
+    if tr.get("inverse"):
+        if reference is None:
+            raise ValueError("the inverse problem needs the reference solution to draw its data from")
+        inv = tr["inverse"]
+        pts, vals = noisy_samples(reference.t, reference.x, reference.values, int(inv["samples"]),
+                                  float(inv["noise"]), seed)
+        data = (torch.as_tensor(pts, dtype=like.dtype, device=device),
+                torch.as_tensor(vals, dtype=like.dtype, device=device))
+    losses = Losses(spec, tr["weights"], model, data)
+    phases = Phases(model.parameters(), tr["phases"])
+    log_every, eval_every = int(tr["log_every"]), int(tr["eval_every"])
+    ck = Checkpointer(Path(workdir) / "checkpoint.pt", int(tr["checkpoint_every"]), run,
+                      {"model": model, "optimizer": phases})
+    step, state = ck.resume()
+    history = History(state)
+    sampling, resample = tr["sampling"], int(tr["sampling"].get("resample_every", 0))
+    cache: dict[int, dict] = {}
+
+    def batch_for(step: int) -> dict:
+        # L-BFGS keeps the point set it started with: its curvature memory assumes one fixed loss
+        at = phases.start if phases.kind == "lbfgs" else step
+        block = at // resample if resample else 0
+        if block not in cache:
+            cache.clear()
+            cache[block] = collocation(spec, sampling, seed, block, like)
+        return cache[block]
+
+    bar = progress(phases.total, f"pinn {spec.name} {run['model_name']}-s{seed}", initial=step)
+    clock = time.perf_counter()
+    offset = history.last("wall_time")
+    last: dict[str, torch.Tensor] = {}
+    while step < phases.total:
+        phases.enter(phases.index_at(step))
+        batch, opt = batch_for(step), phases.optimizer
+        n = min(log_every - step % log_every, phases.end - step)
+        stop = None
+        if phases.kind == "lbfgs":
+            def closure():
+                opt.zero_grad(set_to_none=True)
+                total, terms = losses(batch)
+                check_finite({**terms, "total": total}, step)
+                total.backward()
+                last.update(terms, total=total.detach())
+                return total
+            done, stop = lbfgs_iterations(opt, closure, n)
+        else:
+            for done in range(1, n + 1):
+                opt.zero_grad(set_to_none=True)
+                total, terms = losses(batch)
+                check_finite({**terms, "total": total}, step + done - 1)
+                total.backward()
+                opt.step()
+                if phases.scheduler is not None:
+                    phases.scheduler.step()
+                last.update(terms, total=total.detach())
+        step += done
+        history.attrs["iterations"] += done
+        elapsed = offset + time.perf_counter() - clock
+        row = {"step": step, "wall_time": elapsed, **{f"loss_{k}": v.item() for k, v in last.items()}}
+        if "unknowns" in model:
+            row.update({f"{k}_hat": v.item() for k, v in model["unknowns"].values().items()})
+        if reference is not None and (step % eval_every == 0 or step >= phases.total or stop):
+            pred = on_grid(model["net"], reference.t, reference.x)
+            row["rel_l2"] = rel_l2(headline(pred, spec.outputs), headline(reference.values, spec.outputs))
+        history.add(row)
+        bar.update(done)
+        if stop:
+            msg = f"L-BFGS stopped at step {step} after {step - phases.start} iterations: {stop}"
+            print(msg, file=sys.stderr)
+            history.attrs["lbfgs_stop"] = msg
+            bar.update(phases.end - step)
+            step = phases.end
+            ck.save(step, history.state())
+        elif phases.kind == "lbfgs" and step == phases.end:
+            msg = f"L-BFGS stopped at step {step}: max_iter (the phase's {phases.end - phases.start} steps) reached"
+            print(msg, file=sys.stderr)
+            history.attrs["lbfgs_stop"] = msg
+        ck.maybe_save(step, history.state())
+        offset, clock = elapsed, time.perf_counter()
+    bar.close()
+    return model, phases, history
+
+
+def history_columns(history: History) -> dict[str, np.ndarray]:
+    cols = {k: np.asarray(v) for k, v in history.columns.items()}
+    cols.setdefault("rel_l2", np.full(len(cols.get("step", [])), np.nan))
+    return cols
+
+
+def final_state(run: dict, spec: Spec, model: nn.ModuleDict, phases: Phases, history: History,
+                device: torch.device) -> dict[str, Any]:
+    """The model.pt dict: model state, optimizer state, step, config, plus what evaluation needs."""
+    return {"model": model.state_dict(), "optimizer": phases.state_dict(), "step": phases.total, "config": run,
+            "problem": spec.name, "physics": dataclasses.asdict(spec.params), "device": str(device),
+            "train_seconds": history.last("wall_time"), "iterations": history.attrs["iterations"],
+            "lbfgs_stop": history.attrs.get("lbfgs_stop", "")}

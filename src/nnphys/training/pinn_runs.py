@@ -1,0 +1,144 @@
+"""One PINN run, files in and files out (the contract the report reads):
+
+    {out}/model.pt       plain dict: model state, optimizer state, step, config (+ physics, device, timings)
+    {out}/history.nc     dim step: loss_total, loss_<term>, rel_l2 (NaN between evaluations), wall_time [s]
+                         (inverse runs also <coefficient>_hat, e.g. k_hat)
+    {out}/prediction.nc  on the reference grid, the reference's variable names and dims
+    {out}/metrics.json   {"kind": "pinn", problem, model, seed, run, device, train_seconds, steps, metrics}
+
+Training (:func:`train_run`) and evaluation (:func:`evaluate_run`) are separate, so re-evaluating never
+retrains.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import xarray as xr
+
+from nnphys.evaluation.pinn_metrics import headline, metrics
+from nnphys.io import STEP, T, X, DataError, dataset_params, load_checkpoint, save_checkpoint, write_dataset, write_json
+from nnphys.training.inverse import with_coefficients
+from nnphys.training.pinn import Reference, build_model, final_state, history_columns, train
+from nnphys.training.predict import on_grid, residual_on_grid
+from nnphys.training.problems import PHYSICS, Spec, physics_config, spec
+
+HISTORY_ATTRS = {
+    "loss_total": ("1", "weighted total loss"),
+    "rel_l2": ("1", "relative L2 error vs the reference (NaN where not evaluated)"),
+    "wall_time": ("s", "training wall time since the start of the run"),
+    "step": ("1", "optimizer step"),
+}
+FIELD_ATTRS = {"h_abs": ("1", "modulus |h| of the NLS field")}
+
+
+def reference_vars(problem: str) -> dict[str, tuple[str, str]]:
+    """The variables (and their dims) a reference file of ``problem`` must have."""
+    names = ("u", "v", "h_abs") if PHYSICS[problem] == "nls" else ("u",)
+    return {n: (T, X) for n in names}
+
+
+def load_reference(ds: xr.Dataset, s: Spec) -> Reference:
+    return Reference(ds[T].values, ds[X].values, np.stack([ds[name].values for name in s.outputs], axis=-1))
+
+
+def spec_from_reference(problem: str, ds: xr.Dataset) -> Spec:
+    """The problem exactly as the reference file was computed (its recorded physics parameters)."""
+    return spec(problem, physics_config(dataset_params(ds), problem))
+
+
+def run_name(run: dict[str, Any]) -> str:
+    return f"{run['model_name']}-s{run['seed']}"
+
+
+def train_run(problem: str, run: dict[str, Any], reference: xr.Dataset, out: str | Path, device: torch.device,
+              fingerprint: str = "") -> Path:
+    """Train (resuming from ``out/checkpoint.pt`` if present) and write model.pt and history.nc."""
+    out = Path(out)
+    s = spec_from_reference(problem, reference)
+    model, phases, history = train(run, s, load_reference(reference, s), out, device)
+    cols = history_columns(history)
+    data = {k: (STEP, v, {"units": _units(k), "long_name": _long_name(k)}) for k, v in cols.items() if k != "step"}
+    ds = xr.Dataset(data, coords={STEP: (STEP, cols["step"].astype(np.int64),
+                                         {"units": "1", "long_name": "optimizer step"})})
+    ds.attrs["iterations"] = int(history.attrs["iterations"])
+    if history.attrs.get("lbfgs_stop"):
+        ds.attrs["lbfgs_stop"] = history.attrs["lbfgs_stop"]
+    write_dataset(ds, out / "history.nc", params=run, seed=int(run["seed"]), fingerprint=fingerprint)
+    save_checkpoint(out / "model.pt", final_state(run, s, model, phases, history, device))
+    (out / "checkpoint.pt").unlink(missing_ok=True)
+    print(f"trained {problem} {run_name(run)}: {history.attrs['iterations']} iterations, "
+          f"{history.last('wall_time'):.1f} s, final loss {history.last('loss_total'):.3e}", file=sys.stderr)
+    return out / "model.pt"
+
+
+def _units(name: str) -> str:
+    if name.endswith("_hat"):
+        return "1"
+    return HISTORY_ATTRS.get(name, ("1",))[0]
+
+
+def _long_name(name: str) -> str:
+    if name in HISTORY_ATTRS:
+        return HISTORY_ATTRS[name][1]
+    if name.startswith("loss_"):
+        return f"loss term {name[5:]} (unweighted)"
+    return f"estimate of coefficient {name[:-4]}"
+
+
+def evaluate_run(model_path: str | Path, reference: xr.Dataset, out: str | Path, device: torch.device,
+                 fingerprint: str = "") -> dict[str, Any]:
+    """Predict on the reference grid and write prediction.nc and metrics.json next to ``out``."""
+    out = Path(out)
+    state = load_checkpoint(model_path, required=("model", "config", "problem", "physics"))
+    run, problem = state["config"], state["problem"]
+    s = spec_from_reference(problem, reference)
+    trained_for = json.loads(json.dumps(state["physics"]))
+    if trained_for != json.loads(json.dumps(dataclasses.asdict(s.params))):
+        raise DataError(f"{model_path}: trained for physics {trained_for}, but the reference file has "
+                        f"{dataclasses.asdict(s.params)}; retrain or use the matching reference")
+    model = build_model(run, s).to(device)
+    model.load_state_dict(state["model"])
+    ref = load_reference(reference, s)
+    pred = on_grid(model["net"], ref.t, ref.x)
+    params = with_coefficients(s.params, model["unknowns"]) if "unknowns" in model else None
+    res = residual_on_grid(model["net"], s, ref.t, ref.x, params)
+    m = metrics(pred, ref.values, s.outputs, res)
+    if "unknowns" in model:
+        for name, value in model["unknowns"].values().items():
+            true = float(getattr(s.params, name))
+            m[f"{name}_hat"] = float(value)
+            m[f"{name}_rel_error"] = abs(float(value) - true) / abs(true)
+    _write_prediction(pred, s, reference, out / "prediction.nc", run, fingerprint)
+    result = {"kind": "pinn", "problem": problem, "model": run["model_name"], "seed": int(run["seed"]),
+              "run": run_name(run), "device": state.get("device", str(device)),
+              "train_seconds": float(state.get("train_seconds", float("nan"))),
+              "steps": int(state.get("iterations", state["step"])), "metrics": m}
+    write_json(out / "metrics.json", result)
+    return result
+
+
+def _write_prediction(pred: np.ndarray, s: Spec, reference: xr.Dataset, path: Path, run: dict, fingerprint: str):
+    fields = {name: pred[..., j] for j, name in enumerate(s.outputs)}
+    if s.outputs == ("u", "v"):
+        fields["h_abs"] = headline(pred, s.outputs)
+    data = {}
+    for name, values in fields.items():
+        attrs = dict(reference[name].attrs) if name in reference else {}
+        units, long_name = FIELD_ATTRS.get(name, ("1", name))
+        attrs.setdefault("units", units)
+        attrs.setdefault("long_name", long_name)
+        data[name] = ((T, X), values, {"units": attrs["units"], "long_name": f"PINN prediction of {attrs['long_name']}"})
+    coords = {}
+    for c in (T, X):
+        attrs = dict(reference[c].attrs)
+        attrs.setdefault("units", "1")
+        attrs.setdefault("long_name", {"t": "time", "x": "position"}[c])
+        coords[c] = (c, reference[c].values, {"units": attrs["units"], "long_name": attrs["long_name"]})
+    write_dataset(xr.Dataset(data, coords=coords), path, params=run, seed=int(run["seed"]), fingerprint=fingerprint)

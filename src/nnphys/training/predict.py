@@ -1,0 +1,37 @@
+"""A trained PINN on a grid: values and PDE residual at every (t, x) node, in batches."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from nnphys.training.derivatives import jet, named
+from nnphys.training.problems import INPUTS, T_COL, X_COL, Spec
+
+
+def grid_points(t: np.ndarray, x: np.ndarray, like: torch.Tensor) -> torch.Tensor:
+    """(nt * nx, 2) tensor of (t, x) pairs, t-major (matches arrays with dims (t, x))."""
+    tt, xx = np.meshgrid(t, x, indexing="ij")
+    return torch.as_tensor(np.stack([tt.ravel(), xx.ravel()], axis=1), dtype=like.dtype, device=like.device)
+
+
+@torch.no_grad()
+def on_grid(net, t: np.ndarray, x: np.ndarray, batch: int = 65536) -> np.ndarray:
+    """Network outputs on the grid t × x: (nt, nx, n_outputs)."""
+    like = next(net.parameters())
+    pts = grid_points(t, x, like)
+    out = torch.cat([net(chunk) for chunk in pts.split(batch)])
+    return out.cpu().numpy().reshape(len(t), len(x), -1)
+
+
+def residual_on_grid(net, spec: Spec, t: np.ndarray, x: np.ndarray, params=None, batch: int = 16384) -> np.ndarray:
+    """Modulus of the PDE residual (sqrt of the sum of squared components) on the grid: (nt, nx)."""
+    like = next(net.parameters())
+    pts = grid_points(t, x, like)
+    parts = []
+    for chunk in pts.split(batch):
+        u, du, d2u = jet(net, chunk, first=(T_COL,), second=(X_COL,))
+        fields, derivs = named(spec.outputs, INPUTS, u, du, d2u)
+        res = spec.residual(fields, derivs, params)
+        parts.append(torch.sqrt(sum(r.detach() ** 2 for r in res)))
+    return torch.cat(parts).cpu().numpy().reshape(len(t), len(x))
