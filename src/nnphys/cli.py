@@ -73,6 +73,26 @@ def cmd_summary(args: argparse.Namespace) -> None:
     write_summary(args.metrics, args.bench, args.config, args.html, args.md)
 
 
+def cmd_pinn_train(args: argparse.Namespace) -> None:
+    from nnphys.device import select
+    from nnphys.io import read_dataset
+    from nnphys.training.pinn_runs import reference_vars, train_run
+
+    device = select(args.device, args.threads)
+    reference = read_dataset(args.reference, reference_vars(args.problem))
+    train_run(args.problem, args.config, reference, args.out_dir, device, args.fingerprint)
+
+
+def cmd_pinn_evaluate(args: argparse.Namespace) -> None:
+    from nnphys.device import select
+    from nnphys.io import read_dataset
+    from nnphys.training.pinn_runs import evaluate_run, reference_vars
+
+    device = select(args.device, args.threads)
+    reference = read_dataset(args.reference, reference_vars(args.problem))
+    evaluate_run(args.model, reference, args.out_dir, device, args.fingerprint)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nnphys", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -119,6 +139,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--html", required=True)
     p.add_argument("--md", required=True)
     p.set_defaults(func=cmd_summary)
+
+    p = sub.add_parser("pinn-train", help="train a PINN; writes model.pt and history.nc (resumes after a kill)")
+    p.add_argument("problem", help="heat1d, nls or heat1d_inverse")
+    p.add_argument("--config", type=_json, required=True, help="the run's resolved config as JSON")
+    p.add_argument("--reference", required=True, help="reference netCDF (physics parameters, rel. L2, data)")
+    p.add_argument("--out-dir", required=True)
+    p.add_argument("--device", default="auto")
+    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--fingerprint", default="")
+    p.set_defaults(func=cmd_pinn_train)
+
+    p = sub.add_parser("pinn-evaluate", help="evaluate a trained PINN; writes prediction.nc and metrics.json")
+    p.add_argument("problem", help="heat1d, nls or heat1d_inverse")
+    p.add_argument("--model", required=True, help="model.pt written by pinn-train")
+    p.add_argument("--reference", required=True)
+    p.add_argument("--out-dir", required=True)
+    p.add_argument("--device", default="auto")
+    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--fingerprint", default="")
+    p.set_defaults(func=cmd_pinn_evaluate)
 
     return parser
 
