@@ -37,7 +37,7 @@ rule reference_quicklook:
     input:
         f"{RESULTS}/reference/{{problem}}.nc",
     output:
-        f"{RESULTS}/reference/figures/{{problem}}.png",
+        report(f"{RESULTS}/reference/figures/{{problem}}.png", caption="../report/reference.rst", category="Reference"),
     params:
         code=fingerprint("evaluation/quicklook.py", "io.py"),
     log:

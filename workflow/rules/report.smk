@@ -9,7 +9,6 @@ import os
 import re
 
 from nnphys.evaluation.figures import FORMATS, OPERATOR, PINN
-from nnphys.training.problems import PHYSICS
 
 REPORT = f"{RESULTS}/report"
 FIGURES = f"{REPORT}/figures"
@@ -102,7 +101,7 @@ rule pinn_figures:
     input:
         prediction=run_file("pinn", "{problem}", "{run}", "prediction.nc"),
         history=run_file("pinn", "{problem}", "{run}", "history.nc"),
-        reference=lambda w: f"{RESULTS}/reference/{PHYSICS.get(w.problem, w.problem)}.nc",
+        reference=lambda w: f"{RESULTS}/reference/{PINN_PHYSICS[w.problem]}.nc",
     output:
         **figure_outputs("pinn", PINN),
     params:
