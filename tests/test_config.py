@@ -81,3 +81,15 @@ def test_schema_defaults_match_params_defaults(repo):
 def test_unknown_problem():
     with pytest.raises(ConfigError, match="unknown problem"):
         physics.get("wave")
+
+
+@pytest.mark.parametrize("problem, cfg, key", [
+    ("heat2d", {"boundary": "neumann"}, "reference.heat2d.boundary"),
+    ("poisson", {"laplacian": "9-point"}, "reference.poisson.laplacian"),
+    ("poisson", {"source": "dipoles"}, "reference.poisson.source"),
+    ("nls", {"method": "euler"}, "reference.nls.method"),
+])
+def test_params_name_bad_choice(problem, cfg, key):
+    """Direct CLI use (without the workflow's schema check) still names the key."""
+    with pytest.raises(ConfigError, match=rf"'{key}'"):
+        physics.params(problem, cfg)

@@ -51,7 +51,10 @@ class Params:
 
     @classmethod
     def from_dict(cls, d: Mapping) -> "Params":
-        return cls(**d)
+        p = cls(**d)
+        lattice.check_choices("heat2d", p, {"boundary": lattice.BOUNDARIES, "laplacian": lattice.LAPLACIANS,
+                                            "dtype": lattice.DTYPES})
+        return p
 
 
 def initial(p: Params) -> np.ndarray:

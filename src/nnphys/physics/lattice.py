@@ -28,8 +28,11 @@ from __future__ import annotations
 import numpy as np
 from scipy import fft
 
+from nnphys.configcheck import ConfigError
+
 BOUNDARIES = ("periodic", "dirichlet")
 LAPLACIANS = ("spectral", "fd")
+DTYPES = ("float32", "float64")
 
 
 def spacing(n: int, length: float, boundary: str) -> float:
@@ -88,6 +91,14 @@ def inverse(u_hat: np.ndarray, n: int, boundary: str) -> np.ndarray:
     if boundary == "periodic":
         return fft.irfft2(u_hat, s=(n, n), axes=(-2, -1), norm="ortho")
     return fft.idstn(u_hat, type=1, axes=(-2, -1), norm="ortho")
+
+
+def check_choices(problem: str, p, choices: dict[str, tuple[str, ...]]) -> None:
+    """Raise ConfigError naming ``reference.<problem>.<key>`` when a setting is not one of its choices."""
+    for key, options in choices.items():
+        if getattr(p, key) not in options:
+            raise ConfigError(f"config key 'reference.{problem}.{key}': {getattr(p, key)!r} is not one of "
+                              f"{', '.join(options)}")
 
 
 def _check(boundary: str) -> None:

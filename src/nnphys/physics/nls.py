@@ -52,6 +52,8 @@ class Params:
     @classmethod
     def from_dict(cls, d: Mapping) -> "Params":
         p = cls(**d)
+        if p.method not in METHODS:
+            raise ConfigError(f"config key 'reference.nls.method': {p.method!r} is not one of {', '.join(METHODS)}")
         if not p.x_max > p.x_min:
             raise ConfigError(f"config key 'reference.nls.x_max': must exceed x_min ({p.x_min}), got {p.x_max}")
         return p

@@ -76,9 +76,11 @@ class Params:
     @classmethod
     def from_dict(cls, d: Mapping) -> "Params":
         p = cls(**d)
-        if SOLVER_FOR.get(p.boundary) != p.solver:
+        lattice.check_choices("poisson", p, {"boundary": lattice.BOUNDARIES, "laplacian": lattice.LAPLACIANS,
+                                             "source": SOURCES, "dtype": lattice.DTYPES})
+        if SOLVER_FOR[p.boundary] != p.solver:
             raise ConfigError(f"config key 'reference.poisson.solver': boundary {p.boundary!r} needs solver "
-                              f"{SOLVER_FOR.get(p.boundary)!r}, got {p.solver!r}")
+                              f"{SOLVER_FOR[p.boundary]!r}, got {p.solver!r}")
         return p
 
 
