@@ -1,0 +1,62 @@
+"""Regeneration from cache on a finished smoke run: the report needs only saved files.
+
+After a full run, changing a plotting option reruns only report jobs, `snakemake figures` runs no
+training or reference job, and `snakemake --report` builds the HTML report. Works on a copy of the
+session's smoke run, so other tests see it unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import time
+
+import pytest
+
+REPORT_RULES = {"figures", "report_tables", "pinn_figures", "operator_figures", "summary_figure", "report_summary",
+                "all"}
+
+
+def rules_run(output: str) -> set[str]:
+    return set(re.findall(r"^(?:local)?rule (\w+):", output, flags=re.M))
+
+
+@pytest.fixture
+def finished(smoke_run, tmp_path):
+    work = tmp_path / "work"
+    shutil.copytree(smoke_run, work, symlinks=True)
+    return work
+
+
+def test_report_outputs_of_the_smoke_run(smoke_run):
+    report = smoke_run / "results" / "report"
+    assert "nnphys run summary" in (report / "summary.md").read_text()
+    assert "<table>" in (report / "summary.html").read_text()
+    for png in report.rglob("*.png"):
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.with_suffix(".pdf").exists(), png
+
+
+def test_plotting_change_reruns_only_report_jobs(finished, run_snakemake, tmp_path):
+    override = tmp_path / "plotting.yaml"
+    override.write_text("report:\n  dpi: 72\n  font_size: 7\n")
+    for target in ("figures", "all"):
+        dry = run_snakemake(finished, "-n", target, overrides=[override])
+        assert dry.returncode == 0, dry.stderr[-3000:]
+        planned = rules_run(dry.stdout + dry.stderr)
+        assert planned and planned <= REPORT_RULES, planned - REPORT_RULES
+    start = time.perf_counter()
+    real = run_snakemake(finished, "--cores", "2", "figures", overrides=[override])
+    seconds = time.perf_counter() - start
+    assert real.returncode == 0, real.stderr[-3000:]
+    ran = rules_run(real.stdout + real.stderr)
+    assert ran <= REPORT_RULES, ran - REPORT_RULES
+    print(f"regenerated the report ({sorted(ran)}) in {seconds:.1f} s")
+    again = run_snakemake(finished, "-n", overrides=[override])
+    assert not rules_run(again.stdout + again.stderr) - {"all"}, "a second run still has work to do"
+
+
+def test_snakemake_html_report(finished, run_snakemake):
+    out = finished / "report.html"
+    result = run_snakemake(finished, "--report", str(out))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert out.stat().st_size > 100_000
