@@ -14,8 +14,8 @@ rollout).
   error, E(|k|) = mean over samples and shells |k| of |FFT(f)|^2 (integer mode
   numbers), with the error-by-band metrics; for a rollout also the error against
   the rollout step (stored curve and the 5-95 % range over samples).
-- ``history``: training and validation loss and learning rate against epoch and
-  wall-clock time.
+- ``history``: training and validation loss (and the validation relative L2
+  error where recorded) against epoch and wall-clock time; learning rate.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from nnphys.io import SAMPLE, STEP, T, X, Y, DataError, read_json
 
 PRED = "_pred"
 BAND_ORDER = {"low": 0, "mid": 1, "high": 2}
+LEGEND = {"loss_train": "training loss", "loss_val": "validation loss", "val_rel_l2": "validation rel. L2 error"}
 
 
 def channels(pred: xr.Dataset, path: Path) -> tuple[list[str], list[str]]:
@@ -177,13 +178,16 @@ def plot_history(hist: xr.Dataset, style: st.Style, out_dir: Path) -> None:
     with st.figure(style, st.TEXT_IN, 2.2, ncols=3) as (fig, axes):
         for ax, x, xl in ((axes[0], epoch, st.label(hist[STEP], "epoch")),
                           (axes[1], hist["wall_time"].values, st.label(hist["wall_time"]))):
-            for name, color in (("loss_train", "C0"), ("loss_val", "C1")):
+            for name, color in (("loss_train", "C0"), ("loss_val", "C1"), ("val_rel_l2", "C2")):
+                if name not in hist.data_vars:
+                    continue
                 y = hist[name].values
                 ok = finite_positive(y)
-                ax.plot(x[ok], y[ok], color=color, label=name.removeprefix("loss_"))
+                ax.plot(x[ok], y[ok], color=color, ls="--" if name == "val_rel_l2" else "-",
+                        label=LEGEND[name])
             ax.set_yscale("log")
             ax.set_xlabel(xl)
-            ax.set_ylabel("loss [-]")
+            ax.set_ylabel("loss, error [-]")
         axes[0].legend()
         axes[2].plot(epoch, hist["lr"].values, color="k")
         axes[2].set_yscale("log")
