@@ -112,8 +112,7 @@ def plot_samples(pred: xr.Dataset, ins: list[str], outs: list[str], n: int, styl
                   "error": _title(true, "error", None).replace("error " + str(true.name), "predicted − true")}
         for ax, col in zip(axes[0], cols):
             ax.set_title(titles[col], fontsize=style.font_size - 1)
-        for ax in axes[-1]:
-            ax.set_xlabel(st.label(pred[X]))
+        fig.supxlabel(st.label(pred[X]), fontsize=style.font_size)
         st.save(fig, *outputs(out_dir, "samples"))
 
 

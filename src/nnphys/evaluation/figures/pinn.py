@@ -89,8 +89,7 @@ def plot_fields(ref: xr.Dataset, pred: xr.Dataset, names: Sequence[str], style: 
             row[0].set_title(f"reference {r.attrs.get('long_name', name)}")
             row[1].set_title("PINN prediction")
             row[2].set_title(f"|error|, max {float(err.max()):.2g}")
-        for ax in axes[-1]:
-            ax.set_xlabel(st.label(ref[T]))
+        fig.supxlabel(st.label(ref[T]), fontsize=style.font_size)
         st.save(fig, *outputs(out_dir, "fields"))
 
 
@@ -177,7 +176,8 @@ def plot_history(hist: xr.Dataset, ref: xr.Dataset, style: st.Style, out_dir: Pa
                 if col == 0:
                     a.legend()
             axes[-1, col].set_xlabel(st.label(hist[STEP], "step") if col == 0 else st.label(hist["wall_time"]))
-        axes[0, 0].legend(ncols=2)
+        handles, labels = axes[0, 0].get_legend_handles_labels()
+        fig.legend(handles, [f"loss {name}" for name in labels], loc="outside upper center", ncols=len(labels))
         st.panel_letters(axes)
         st.save(fig, *outputs(out_dir, "history"))
 
