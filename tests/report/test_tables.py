@@ -58,3 +58,18 @@ def test_missing_metrics_file_names_the_run(tmp_path):
     path = tmp_path / "operator" / "poisson" / "unet-s3" / "metrics.json"
     with pytest.raises(DataError, match="run poisson/unet-s3: .*metrics.json: file not found"):
         per_run([path])
+
+
+def test_cli_stops_with_one_line_naming_the_run(tmp_path, capsys):
+    from nnphys import cli
+
+    path = tmp_path / "pinn" / "nls" / "mlp-s2" / "metrics.json"
+    path.parent.mkdir(parents=True)
+    path.write_text("[]")
+    out = tmp_path / "report"
+    rc = cli.main(["tables", "--metrics", str(path), "--csv", str(out / "e.csv"), "--summary-csv",
+                   str(out / "s.csv"), "--md", str(out / "e.md")])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("\n") == 1
+    assert "run nls/mlp-s2" in err and str(path) in err and "expected a JSON object" in err
+    assert not out.exists()
