@@ -123,8 +123,8 @@ def potential(rho: np.ndarray, p: Params) -> np.ndarray:
                              f"{np.max(mean / scale):.3g}")
         lam = lam.copy()
         lam[0, 0] = 1.0  # the mean mode: rho_hat = 0 there, phi_hat = 0 fixes the gauge
-    phi_hat = -rho_hat / (p.eps0 * lam)
-    return lattice.inverse(phi_hat, p.n, p.boundary)
+    rho_hat *= -1.0 / (p.eps0 * lam)  # in place: rho_hat becomes phi_hat
+    return lattice.inverse(rho_hat, p.n, p.boundary)
 
 
 def field(phi: np.ndarray, p: Params) -> tuple[np.ndarray, np.ndarray]:
