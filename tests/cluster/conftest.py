@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,7 +16,8 @@ SUMMARY: list[str] = []  # lines for the end of the pytest run, shown in CI with
 @pytest.fixture
 def slurm_cluster(tmp_path_factory) -> Path:
     """Start the cluster, yield its folder (logs, jobcomp.txt), stop it even when the test fails."""
-    missing = [tool for tool in ("slurmctld", "slurmd", "munged") if shutil.which(tool) is None]
+    path = f"{os.environ.get('PATH', '')}:/usr/sbin:/sbin"  # where Debian puts the daemons
+    missing = [tool for tool in ("slurmctld", "slurmd", "munged") if shutil.which(tool, path=path) is None]
     if missing:
         pytest.skip(f"SLURM is not installed ({', '.join(missing)} missing): apt-get install slurm-wlm munge")
     folder = tmp_path_factory.mktemp("slurm")
