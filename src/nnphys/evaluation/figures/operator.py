@@ -129,8 +129,11 @@ def plot_errors(pred: xr.Dataset, outs: list[str], metrics: Mapping[str, float],
             err = sample_errors(true, guess)
             good = finite_positive(err)
             lo, hi = (err[good].min(), err[good].max()) if good.any() else (1e-3, 1.0)
-            bins = np.geomspace(lo / 1.05, hi * 1.05, 25)
+            log = hi > 10 * lo  # a log axis only where the errors span a decade
+            bins = np.geomspace(lo / 1.05, hi * 1.05, 25) if log else np.linspace(lo * 0.95, hi * 1.05, 25)
             hist_ax.hist(err[good], bins=bins, histtype="step", color=f"C{i}", label=name)
+            if log:
+                hist_ax.set_xscale("log")
             hist_ax.axvline(np.median(err), color=f"C{i}", ls="--", lw=0.8)
             e_true = radial_spectrum(_at_last_time(true).values)
             e_err = radial_spectrum(_at_last_time(guess - true).values)
@@ -141,33 +144,33 @@ def plot_errors(pred: xr.Dataset, outs: list[str], metrics: Mapping[str, float],
             spec_ax.loglog(k[ok], e_err[ok], color=f"C{i}", ls="--", label=f"{name} error")
             lowest = min(e_err[ok].min(initial=np.inf), e_true[k > 0].min(initial=np.inf))
             spec_ax.set_ylim(bottom=max(lowest, e_true[k > 0].max(initial=0.0) * 1e-12) / 3)
-        hist_ax.set_xscale("log")
         hist_ax.set_xlabel("relative L2 error per test sample [-]")
         hist_ax.set_ylabel("test samples")
         hist_ax.set_title(f"n = {pred.sizes[SAMPLE]} (dashed: median)", loc="left", fontsize=style.font_size - 1)
-        hist_ax.legend()
+        hist_ax.legend(loc="best")
         spec_ax.set_xlabel("wavenumber |k| (mode number) [-]")
         spec_ax.set_ylabel("power per shell [field units²]")
         if bands:
-            spec_ax.set_title("relative error by band: " + ", ".join(f"{b} {v:.2g}" for b, v in bands.items()),
-                              loc="left", fontsize=style.font_size - 1)
-        spec_ax.legend()
+            spec_ax.set_title("relative error by band:\n" + ", ".join(f"{b} {v:.2g}" for b, v in bands.items()),
+                              fontsize=style.font_size - 1)
+        spec_ax.legend(loc="lower left")
         if rollout:
             ax = axes[2]
             true, guess = pred[outs[0]], pred[f"{outs[0]}{PRED}"]
-            per_t = rel_l2(true.values, guess.values, (2, 3))  # (sample, t)
-            steps = np.arange(per_t.shape[1])
+            # (sample, step) from step 1: the first state is the given input, not a prediction
+            per_t = rel_l2(true.values, guess.values, (2, 3))[:, 1:]
+            steps = np.arange(1, per_t.shape[1] + 1)
             lo, hi = np.percentile(per_t, [5, 95], axis=0)
             shown = finite_positive(lo)
-            ax.fill_between(steps[shown], lo[shown], hi[shown], color="C0", alpha=0.25, lw=0, label="5–95 % of samples")
+            ax.fill_between(steps[shown], lo[shown], hi[shown], color="C0", alpha=0.25, lw=0, label="5–95 % of test samples")
             if "rollout_rel_l2" in pred.data_vars:
                 curve = pred["rollout_rel_l2"]
                 shown = finite_positive(curve.values)
-                ax.plot(curve[STEP][shown], curve[shown], color="C0", marker=".", ms=3, label=curve.attrs.get("long_name", ""))
+                ax.plot(curve[STEP][shown], curve[shown], color="C0", marker=".", ms=3, label="test-set mean")
             ax.set_yscale("log")
             ax.set_xlabel("rollout step [-]")
             ax.set_ylabel("relative L2 error [-]")
-            ax.legend()
+            ax.legend(loc="lower right")
         st.panel_letters(axes)
         st.save(fig, *outputs(out_dir, "errors"))
 
@@ -191,7 +194,7 @@ def plot_history(hist: xr.Dataset, style: st.Style, out_dir: Path) -> None:
         axes[2].plot(epoch, hist["lr"].values, color="k")
         axes[2].set_yscale("log")
         axes[2].set_xlabel(st.label(hist[STEP], "epoch"))
-        axes[2].set_ylabel(st.label(hist["lr"]))
+        axes[2].set_ylabel(st.label(hist["lr"], "learning rate"))
         st.panel_letters(axes)
         st.save(fig, *outputs(out_dir, "history"))
 
