@@ -10,9 +10,9 @@ rollout).
 - ``samples``: input, truth, prediction and |error| for the best, median and
   worst test samples (by e_s); for a rollout the input is the state at the first
   time and the fields are at the last.
-- ``errors``: histogram of e_s; radially averaged power spectra of truth and
-  error, E(|k|) = mean over samples and shells |k| of |FFT(f)|^2 (integer mode
-  numbers), with the error-by-band metrics; for a rollout also the error against
+- ``errors``: histogram of e_s; shell spectra of truth and error, E(|k|) = sum
+  over the shell |k| (integer mode numbers) of |FFT(f)/N|^2, mean over samples,
+  both divided by the truth's total energy, with the error-by-band metrics; for a rollout also the error against
   the rollout step (stored curve and the 5-95 % range over samples).
 - ``history``: training and validation loss (and the validation relative L2
   error where recorded) against epoch and wall-clock time; learning rate.
@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import scipy.fft
 import xarray as xr
+from matplotlib.lines import Line2D
 
 from nnphys.evaluation import style as st
 from nnphys.evaluation.figures.common import finite_positive, naming, outputs, read, read_history, rel_l2
@@ -58,14 +59,17 @@ def sample_errors(true: xr.DataArray, pred: xr.DataArray) -> np.ndarray:
 
 
 def radial_spectrum(fields: np.ndarray) -> np.ndarray:
-    """Power per integer shell |k| (mode numbers), averaged over samples; ``fields`` is (..., nx, ny)."""
+    """Energy per integer shell |k| (mode numbers) of ``fields`` (..., nx, ny), averaged over the leading axes.
+
+    E(|k|) = sum over the shell of |FFT(f)/N|^2, so sum_k E(k) = mean(f^2) (Parseval).
+    """
     nx, ny = fields.shape[-2:]
     power = np.abs(scipy.fft.fft2(fields, axes=(-2, -1), norm="forward")) ** 2
     power = power.reshape(-1, nx, ny).mean(axis=0)
     kx = scipy.fft.fftfreq(nx, 1 / nx)
     ky = scipy.fft.fftfreq(ny, 1 / ny)
     shell = np.rint(np.hypot(kx[:, None], ky[None, :])).astype(int)
-    return np.bincount(shell.ravel(), power.ravel()) / np.maximum(np.bincount(shell.ravel()), 1)
+    return np.bincount(shell.ravel(), power.ravel())
 
 
 def _at_last_time(da: xr.DataArray) -> xr.DataArray:
@@ -124,6 +128,7 @@ def plot_errors(pred: xr.Dataset, outs: list[str], metrics: Mapping[str, float],
     ncols = 2 + rollout
     with st.figure(style, st.TEXT_IN, 2.4, ncols=ncols) as (fig, axes):
         hist_ax, spec_ax = axes[0], axes[1]
+        lowest, highest = np.inf, 0.0
         for i, name in enumerate(outs):
             true, guess = pred[name], pred[f"{name}{PRED}"]
             err = sample_errors(true, guess)
@@ -135,25 +140,30 @@ def plot_errors(pred: xr.Dataset, outs: list[str], metrics: Mapping[str, float],
             if log:
                 hist_ax.set_xscale("log")
             hist_ax.axvline(np.median(err), color=f"C{i}", ls="--", lw=0.8)
+            # Both spectra relative to the truth's total energy: channels of different units compare,
+            # and the error curve summed over a band squared is that band's error (band_* metrics).
             e_true = radial_spectrum(_at_last_time(true).values)
-            e_err = radial_spectrum(_at_last_time(guess - true).values)
+            e_err = radial_spectrum(_at_last_time(guess - true).values) / e_true.sum()
+            e_true = e_true / e_true.sum()
             k = np.arange(len(e_true))
-            ok = (k > 0) & finite_positive(e_true)
-            spec_ax.loglog(k[ok], e_true[ok], color=f"C{i}", label=f"{name} true")
-            ok = (k > 0) & finite_positive(e_err)
-            spec_ax.loglog(k[ok], e_err[ok], color=f"C{i}", ls="--", label=f"{name} error")
-            lowest = min(e_err[ok].min(initial=np.inf), e_true[k > 0].min(initial=np.inf))
-            spec_ax.set_ylim(bottom=max(lowest, e_true[k > 0].max(initial=0.0) * 1e-12) / 3)
+            for e, ls in ((e_true, "-"), (e_err, "--")):
+                ok = (k > 0) & finite_positive(e)
+                spec_ax.loglog(k[ok], e[ok], color=f"C{i}", ls=ls)
+                lowest = min(lowest, e[ok].min(initial=np.inf))
+            highest = max(highest, e_true[k > 0].max(initial=0.0))
+        spec_ax.set_ylim(bottom=max(lowest, highest * 1e-12) / 3)
+        style_keys = [Line2D([], [], color="k", ls="-", label="true"), Line2D([], [], color="k", ls="--", label="error")]
+        channel_keys = [Line2D([], [], color=f"C{i}", label=name) for i, name in enumerate(outs)] if len(outs) > 1 else []
+        spec_ax.legend(handles=style_keys + channel_keys, loc="lower left", ncols=1 + (len(outs) > 1))
         hist_ax.set_xlabel("relative L2 error per test sample [-]")
         hist_ax.set_ylabel("test samples")
         hist_ax.set_title(f"n = {pred.sizes[SAMPLE]} (dashed: median)", loc="left", fontsize=style.font_size - 1)
         hist_ax.legend(loc="best")
         spec_ax.set_xlabel("wavenumber |k| (mode number) [-]")
-        spec_ax.set_ylabel("power per shell [field units²]")
+        spec_ax.set_ylabel("energy per shell / true energy [-]")
         if bands:
             spec_ax.set_title("relative error by band:\n" + ", ".join(f"{b} {v:.2g}" for b, v in bands.items()),
                               fontsize=style.font_size - 1)
-        spec_ax.legend(loc="lower left")
         if rollout:
             ax = axes[2]
             true, guess = pred[outs[0]], pred[f"{outs[0]}{PRED}"]
