@@ -41,7 +41,7 @@ def test_plotting_change_reruns_only_report_jobs(finished, run_snakemake, tmp_pa
     # sources change under a running test session).
     assert run_snakemake(finished, "--cores", "2").returncode == 0
     override = tmp_path / "plotting.yaml"
-    override.write_text("report:\n  dpi: 72\n  font_size: 7\n")
+    override.write_text("report:\n  dpi: 50\n  font_size: 7\n")
     for target in ("figures", "all"):
         dry = run_snakemake(finished, "-n", target, overrides=[override])
         assert dry.returncode == 0, dry.stderr[-3000:]
