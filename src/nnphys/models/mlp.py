@@ -38,9 +38,11 @@ class MLP(nn.Module):
         self.activation = activation
         self.linear_cols = [i for i in range(n_in) if i not in periodic]
         self.periodic_cols = sorted(periodic)
-        self.register_buffer("lower", torch.tensor([lower[i] for i in self.linear_cols]))
-        self.register_buffer("scale", torch.tensor([2.0 / (upper[i] - lower[i]) for i in self.linear_cols]))
-        self.register_buffer("omega", torch.tensor([2 * math.pi / periodic[i] for i in self.periodic_cols]))
+        # float64 buffers: a later .to(float64) must not inherit float32 rounding of the bounds
+        f64 = dict(dtype=torch.float64)
+        self.register_buffer("lower", torch.tensor([lower[i] for i in self.linear_cols], **f64))
+        self.register_buffer("scale", torch.tensor([2.0 / (upper[i] - lower[i]) for i in self.linear_cols], **f64))
+        self.register_buffer("omega", torch.tensor([2 * math.pi / periodic[i] for i in self.periodic_cols], **f64))
         sizes = [len(self.linear_cols) + 2 * len(self.periodic_cols)] + [width] * depth + [out_features]
         self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
         for layer in self.layers:
@@ -49,11 +51,11 @@ class MLP(nn.Module):
 
     def embed(self, x: torch.Tensor) -> torch.Tensor:
         """Input features z(x): (N, d_in) -> (N, n_linear + 2 n_periodic)."""
-        z = (x[:, self.linear_cols] - self.lower) * self.scale - 1
+        z = ((x[:, self.linear_cols] - self.lower) * self.scale - 1).to(x.dtype)
         if not self.periodic_cols:
             return z
         angle = x[:, self.periodic_cols] * self.omega
-        return torch.cat([z, torch.cos(angle), torch.sin(angle)], dim=-1)
+        return torch.cat([z, torch.cos(angle).to(x.dtype), torch.sin(angle).to(x.dtype)], dim=-1)
 
     def embed_jet(self, x: torch.Tensor, i: int) -> tuple[torch.Tensor, torch.Tensor]:
         """First and second derivatives of the features z(x) along input column ``i``, each (N, features)."""

@@ -81,11 +81,14 @@ class _ActivationJet(torch.autograd.Function):
         return gh, ga.sum(0), None, None, None
 
 
-def jet(model: MLP, x: torch.Tensor, first: Sequence[int] = (), second: Sequence[int] = ()):
+def jet(model: MLP, x: torch.Tensor, first: Sequence[int] = (), second: Sequence[int] = (),
+        tape: list | None = None):
     """Value and derivatives of ``model`` at ``x`` (N, d_in).
 
     Returns ``(u, du, d2u)``: u (N, d_out); du {i: ∂u/∂x_i} for i in ``first`` ∪ ``second``;
     d2u {i: ∂²u/∂x_i²} for i in ``second``, each (N, d_out).
+    ``tape``, if given, receives (layer, stacked input (K, N, in), pre-activation before bias (K, N, out))
+    per layer: what per-point Jacobians w.r.t. the weights are made of (see levenberg_marquardt).
     """
     dirs = sorted(set(first) | set(second))
     second = sorted(set(second))
@@ -95,10 +98,14 @@ def jet(model: MLP, x: torch.Tensor, first: Sequence[int] = (), second: Sequence
     jets = {i: model.embed_jet(x, i) for i in dirs}
     slots += [jets[i][0] for i in dirs] + [jets[i][1] for i in second]
     h = torch.stack(slots)  # (K, N, features)
-    for layer in model.layers[:-1]:
-        h = _ActivationJet.apply(torch.matmul(h, layer.weight.T), layer.bias, n_first, sel, model.activation)
-    last = model.layers[-1]
-    h = torch.matmul(h, last.weight.T)
+    for layer in model.layers:
+        pre = torch.matmul(h, layer.weight.T)
+        if tape is not None:
+            tape.append((layer, h, pre))
+        if layer is model.layers[-1]:
+            break
+        h = _ActivationJet.apply(pre, layer.bias, n_first, sel, model.activation)
+    last, h = model.layers[-1], pre
     u = h[0] + last.bias
     du = {i: h[1 + j] for j, i in enumerate(dirs)}
     d2u = {i: h[1 + n_first + j] for j, i in enumerate(second)}

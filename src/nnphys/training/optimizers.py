@@ -8,6 +8,8 @@ A phase is a config dict: ``{"optimizer": "adam" | "sgd" | "lbfgs", "steps": n, 
 - lbfgs: torch.optim.LBFGS with strong-Wolfe line search; ``steps`` is its iteration budget;
   ``tolerance_grad``, ``tolerance_change``, ``history_size`` as in torch. It is driven in chunks of
   iterations (for logging and checkpoints); :func:`lbfgs_stop_reason` says why it stopped early.
+- lm: Levenberg–Marquardt (:mod:`nnphys.training.levenberg_marquardt`), initial damping ``mu``; for small
+  networks only (it builds the full Jacobian).
 
 :class:`Phases` has ``state_dict``/``load_state_dict`` (phase index + optimizer + scheduler state),
 so the lead's Checkpointer saves and restores it like any optimizer.
@@ -19,11 +21,16 @@ from collections.abc import Callable, Iterable, Sequence
 
 import torch
 
-OPTIMIZERS = ("adam", "sgd", "lbfgs")
+from nnphys.training.levenberg_marquardt import LevenbergMarquardt
+
+OPTIMIZERS = ("adam", "sgd", "lbfgs", "lm")
 
 
 def _build(spec: dict, params: list[torch.nn.Parameter]):
-    kind, steps, lr = spec["optimizer"], int(spec["steps"]), float(spec.get("lr", 1.0 if spec["optimizer"] == "lbfgs" else 1e-3))
+    kind, steps = spec["optimizer"], int(spec["steps"])
+    lr = float(spec.get("lr", 1.0 if kind == "lbfgs" else 1e-3))
+    if kind == "lm":
+        return LevenbergMarquardt(params, mu=float(spec.get("mu", 1e-3))), None
     if kind == "lbfgs":
         opt = torch.optim.LBFGS(params, lr=lr, max_iter=1, history_size=int(spec.get("history_size", 50)),
                                 tolerance_grad=float(spec.get("tolerance_grad", 1e-9)),

@@ -76,31 +76,44 @@ class Losses:
                         if w and not (k == "bc" and exact_periodic) and not (k == "data" and data is None)}
 
     def __call__(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        net, spec, w = self.model["net"], self.spec, self.weights
-        terms: dict[str, torch.Tensor] = {}
-        if "ic" in w:
-            terms["ic"] = ((net(batch["ic"]) - batch["ic_values"]) ** 2).sum(1).mean()
-        if "bc" in w:
-            terms["bc"] = self.boundary(net, batch["bc"])
-        if "pde" in w:
-            u, du, d2u = jet(net, batch["pde"], first=(T_COL,), second=(X_COL,))
-            fields, derivs = named(spec.outputs, INPUTS, u, du, d2u)
-            params = with_coefficients(spec.params, self.model["unknowns"]) if "unknowns" in self.model else None
-            terms["pde"] = sum(r ** 2 for r in spec.residual(fields, derivs, params)).mean()
-        if "data" in w:
-            x, d = self.data
-            terms["data"] = ((net(x) - d) ** 2).sum(1).mean()
-        total = sum(w[k] * v for k, v in terms.items())
+        terms = {k: (r ** 2).sum(1).mean() for k, (r, _, _) in self.residuals(batch).items()}
+        total = sum(self.weights[k] * v for k, v in terms.items())
         return total, terms
 
-    def boundary(self, net: MLP, both: torch.Tensor) -> torch.Tensor:
-        """``both``: the boundary points at x = lo stacked over those at x = hi, same times."""
-        if self.spec.boundary == "dirichlet":
-            return (net(both) ** 2).sum(1).mean()
-        n = both.shape[0] // 2
-        u, du, _ = jet(net, both, first=(X_COL,))
-        ux = du[X_COL]
-        return ((u[:n] - u[n:]) ** 2).sum(1).mean() + ((ux[:n] - ux[n:]) ** 2).sum(1).mean()
+    def residuals(self, batch: dict[str, torch.Tensor], record: bool = False) -> dict[str, tuple]:
+        """Per term: (r (n, C), tape, rows): the term is mean_n Σ_C r², ``tape`` the network's layer
+        record (if ``record``), ``rows`` maps each network evaluation row to its residual row."""
+        net, spec, w = self.model["net"], self.spec, self.weights
+        out = {}
+
+        def run(x, first=(), second=()):
+            tape = [] if record else None
+            return jet(net, x, first, second, tape), tape
+
+        if "ic" in w:
+            (u, _, _), tape = run(batch["ic"])
+            out["ic"] = (u - batch["ic_values"], tape, None)
+        if "bc" in w:
+            both = batch["bc"]
+            n = both.shape[0] // 2
+            if self.spec.boundary == "dirichlet":
+                (u, _, _), tape = run(both)
+                out["bc"] = (u, tape, None)
+            else:
+                (u, du, _), tape = run(both, first=(X_COL,))
+                ux = du[X_COL]
+                rows = torch.arange(2 * n, device=both.device) % n
+                out["bc"] = (torch.cat([u[:n] - u[n:], ux[:n] - ux[n:]], 1), tape, rows)
+        if "pde" in w:
+            jet_, tape = run(batch["pde"], first=(T_COL,), second=(X_COL,))
+            fields, derivs = named(spec.outputs, INPUTS, *jet_)
+            params = with_coefficients(spec.params, self.model["unknowns"]) if "unknowns" in self.model else None
+            out["pde"] = (torch.stack(spec.residual(fields, derivs, params), 1), tape, None)
+        if "data" in w:
+            x, d = self.data
+            (u, _, _), tape = run(x)
+            out["data"] = (u - d, tape, None)
+        return out
 
 
 def collocation(spec: Spec, sampling: dict[str, Any], seed: int, block: int, like: torch.Tensor) -> dict:
@@ -167,8 +180,8 @@ def train(run: dict[str, Any], spec: Spec, reference: Reference | None, workdir:
     cache: dict[int, dict] = {}
 
     def batch_for(step: int) -> dict:
-        # L-BFGS keeps the point set it started with: its curvature memory assumes one fixed loss
-        at = phases.start if phases.kind == "lbfgs" else step
+        # L-BFGS and LM keep the point set they started with: they assume one fixed loss
+        at = phases.start if phases.kind in ("lbfgs", "lm") else step
         block = at // resample if resample else 0
         if block not in cache:
             cache.clear()
@@ -193,6 +206,15 @@ def train(run: dict[str, Any], spec: Spec, reference: Reference | None, workdir:
                 last.update(terms, total=total.detach())
                 return total
             done, stop = lbfgs_iterations(opt, closure, n)
+        elif phases.kind == "lm":
+            for done in range(1, n + 1):
+                _, stop = opt.step(losses, batch)
+                if stop:
+                    break
+            with torch.no_grad():
+                total, terms = losses(batch)
+            check_finite({**terms, "total": total}, step + done)
+            last.update(terms, total=total)
         else:
             for done in range(1, n + 1):
                 opt.zero_grad(set_to_none=True)
@@ -215,16 +237,16 @@ def train(run: dict[str, Any], spec: Spec, reference: Reference | None, workdir:
         history.add(row)
         bar.update(done)
         if stop:
-            msg = f"L-BFGS stopped at step {step} after {step - phases.start} iterations: {stop}"
+            msg = f"{phases.kind} stopped at step {step} after {step - phases.start} iterations: {stop}"
             print(msg, file=sys.stderr)
-            history.attrs["lbfgs_stop"] = msg
+            history.attrs["stop"] = msg
             bar.update(phases.end - step)
             step = phases.end
             ck.save(step, history.state())
-        elif phases.kind == "lbfgs" and step == phases.end:
-            msg = f"L-BFGS stopped at step {step}: max_iter (the phase's {phases.end - phases.start} steps) reached"
+        elif phases.kind in ("lbfgs", "lm") and step == phases.end:
+            msg = f"{phases.kind} stopped at step {step}: max_iter (the phase's {phases.end - phases.start} steps) reached"
             print(msg, file=sys.stderr)
-            history.attrs["lbfgs_stop"] = msg
+            history.attrs["stop"] = msg
         ck.maybe_save(step, history.state())
         offset, clock = elapsed, time.perf_counter()
     bar.close()
@@ -243,4 +265,4 @@ def final_state(run: dict, spec: Spec, model: nn.ModuleDict, phases: Phases, his
     return {"model": model.state_dict(), "optimizer": phases.state_dict(), "step": phases.total, "config": run,
             "problem": spec.name, "physics": dataclasses.asdict(spec.params), "device": str(device),
             "train_seconds": history.last("wall_time"), "iterations": history.attrs["iterations"],
-            "lbfgs_stop": history.attrs.get("lbfgs_stop", "")}
+            "stop": history.attrs.get("stop", "")}

@@ -68,8 +68,8 @@ def train_run(problem: str, run: dict[str, Any], reference: xr.Dataset, out: str
     ds = xr.Dataset(data, coords={STEP: (STEP, cols["step"].astype(np.int64),
                                          {"units": "1", "long_name": "optimizer step"})})
     ds.attrs["iterations"] = int(history.attrs["iterations"])
-    if history.attrs.get("lbfgs_stop"):
-        ds.attrs["lbfgs_stop"] = history.attrs["lbfgs_stop"]
+    if history.attrs.get("stop"):
+        ds.attrs["optimizer_stop"] = history.attrs["stop"]
     write_dataset(ds, out / "history.nc", params=run, seed=int(run["seed"]), fingerprint=fingerprint)
     save_checkpoint(out / "model.pt", final_state(run, s, model, phases, history, device))
     (out / "checkpoint.pt").unlink(missing_ok=True)

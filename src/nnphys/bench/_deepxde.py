@@ -1,0 +1,85 @@
+"""DeepXDE 1.15 versions of the two PINN benchmark measurements (its documented heat and NLS examples)."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+
+def heat(dde, reference, adam_steps: int = 12000, chunk: int = 250) -> dict:
+    """DeepXDE's heat example: Adam (lr 1e-3) in chunks with the error measured between chunks, then L-BFGS.
+
+    ``reference`` is (Params, Reference) on the 201 × 201 grid; inputs are DeepXDE's (x, t) columns.
+    """
+    p, ref = reference
+    geomtime = dde.geometry.GeometryXTime(dde.geometry.Interval(0, p.length), dde.geometry.TimeDomain(0, p.t_end))
+
+    def pde(x, y):
+        return dde.grad.jacobian(y, x, i=0, j=1) - p.k * dde.grad.hessian(y, x, i=0, j=0)
+
+    bc = dde.icbc.DirichletBC(geomtime, lambda x: 0, lambda _, on_boundary: on_boundary)
+    ic = dde.icbc.IC(geomtime, lambda x: np.sin(np.pi * x[:, 0:1] / p.length), lambda _, on_initial: on_initial)
+    data = dde.data.TimePDE(geomtime, pde, [bc, ic], num_domain=2540, num_boundary=80, num_initial=160,
+                            num_test=2540)
+    model = dde.Model(data, dde.nn.FNN([2] + [20] * 3 + [1], "tanh", "Glorot normal"))
+    tt, xx = np.meshgrid(ref.t, ref.x, indexing="ij")
+    grid = np.stack([xx.ravel(), tt.ravel()], axis=1)
+    exact = ref.values[..., 0].ravel()
+
+    def error():
+        u = model.predict(grid)[:, 0]
+        return float(np.linalg.norm(u - exact) / np.linalg.norm(exact))
+
+    wall, errs = [], []
+    elapsed = 0.0
+    model.compile("adam", lr=1e-3)
+    for _ in range(adam_steps // chunk):
+        t0 = time.perf_counter()
+        model.train(iterations=chunk, display_every=10 * adam_steps, verbose=0)
+        elapsed += time.perf_counter() - t0
+        wall.append(elapsed)
+        errs.append(error())
+    adam_step_s = elapsed / adam_steps
+    model.compile("L-BFGS")
+    t0 = time.perf_counter()
+    model.train(display_every=10**6, verbose=0)
+    elapsed += time.perf_counter() - t0
+    wall.append(elapsed)
+    errs.append(error())
+    w, e = np.asarray(wall), np.asarray(errs)
+    seconds_to = {}
+    for thr in (1e-2, 1e-3, 1e-4):
+        hit = np.nonzero(e <= thr)[0]
+        seconds_to[str(thr)] = float(w[hit[0]]) if len(hit) else None
+    return {"seconds_to": seconds_to, "final_rel_l2": float(e[-1]), "train_seconds": float(w[-1]),
+            "heat_adam_step_s": adam_step_s, "error_every_steps": chunk}
+
+
+def nls_step(dde, steps: int = 5) -> float:
+    """Seconds per Adam step of DeepXDE's Schrödinger example at Raissi's sizes (soft periodic BCs)."""
+    geomtime = dde.geometry.GeometryXTime(dde.geometry.Interval(-5, 5), dde.geometry.TimeDomain(0, np.pi / 2))
+
+    def pde(x, y):
+        u, v = y[:, 0:1], y[:, 1:2]
+        u_t = dde.grad.jacobian(y, x, i=0, j=1)
+        v_t = dde.grad.jacobian(y, x, i=1, j=1)
+        u_xx = dde.grad.hessian(y, x, component=0, i=0, j=0)
+        v_xx = dde.grad.hessian(y, x, component=1, i=0, j=0)
+        m = u ** 2 + v ** 2
+        return [u_t + 0.5 * v_xx + m * v, v_t - 0.5 * u_xx - m * u]
+
+    def boundary(x, on_boundary):
+        return on_boundary
+
+    bcs = [dde.icbc.PeriodicBC(geomtime, 0, boundary, derivative_order=d, component=c) for c in (0, 1) for d in (0, 1)]
+    ics = [dde.icbc.IC(geomtime, lambda x: 2 / np.cosh(x[:, 0:1]), lambda _, on_initial: on_initial, component=0),
+           dde.icbc.IC(geomtime, lambda x: 0 * x[:, 0:1], lambda _, on_initial: on_initial, component=1)]
+    data = dde.data.TimePDE(geomtime, pde, bcs + ics, num_domain=20000, num_boundary=50, num_initial=50,
+                            train_distribution="pseudo")
+    model = dde.Model(data, dde.nn.FNN([2] + [100] * 4 + [2], "tanh", "Glorot normal"))
+    model.compile("adam", lr=1e-3)
+    model.train(iterations=1, display_every=10**6, verbose=0)
+    t0 = time.perf_counter()
+    model.train(iterations=steps, display_every=10**6, verbose=0)
+    return (time.perf_counter() - t0) / steps

@@ -1,0 +1,194 @@
+"""PINN training: determinism, resume after a crash, NaN guard, optimizer stops, LM Jacobian, outputs."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+import xarray as xr
+
+from nnphys.io import DataError, load_checkpoint, read_json, write_dataset
+from nnphys.training import pinn as pinn_module
+from nnphys.training.guard import NonFiniteLoss
+from nnphys.training.levenberg_marquardt import residuals_and_jacobian
+from nnphys.training.pinn import Losses, build_model, collocation
+from nnphys.training.pinn_runs import evaluate_run, train_run
+from nnphys.training.problems import spec
+
+from .conftest import heat_reference, soliton_reference, tiny_run
+
+CPU = torch.device("cpu")
+
+
+def _history(path):
+    h = xr.load_dataset(path)
+    return {k: h[k].values for k in h.data_vars if k != "wall_time"}
+
+
+def test_same_seed_same_history_other_seed_differs(tmp_path):
+    ref = heat_reference()
+    run = tiny_run(sampling={"method": "lhs", "n_pde": 64, "n_initial": 16, "n_boundary": 8, "resample_every": 5})
+    for name, seed in (("a", 0), ("b", 0), ("c", 1)):
+        train_run("heat1d", {**run, "seed": seed}, ref, tmp_path / name, CPU)
+    a, b, c = (_history(tmp_path / n / "history.nc") for n in "abc")
+    assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k], equal_nan=True) for k in a)
+    assert not np.array_equal(a["loss_total"], c["loss_total"])
+    assert np.isfinite(a["rel_l2"]).sum() >= 3  # every eval_every steps and at the end
+
+
+class Crash(Exception):
+    pass
+
+
+def test_resume_after_crash_reproduces_uninterrupted_run(tmp_path, monkeypatch):
+    ref = heat_reference()
+    run = tiny_run(phases=[{"optimizer": "adam", "steps": 20, "lr": 0.01}, {"optimizer": "lbfgs", "steps": 20},
+                           {"optimizer": "lm", "steps": 10}],
+                   sampling={"method": "sobol", "n_pde": 64, "n_initial": 16, "n_boundary": 8, "resample_every": 10})
+    train_run("heat1d", run, ref, tmp_path / "whole", CPU)
+
+    original = pinn_module.Checkpointer.maybe_save
+    for crash_at in (10, 30):  # during adam, then during L-BFGS: killed right after a checkpoint is written
+        def crashing(self, step, history=None, crash_at=crash_at):
+            original(self, step, history)
+            if step == crash_at:
+                raise Crash
+        monkeypatch.setattr(pinn_module.Checkpointer, "maybe_save", crashing)
+        with pytest.raises(Crash):
+            train_run("heat1d", run, ref, tmp_path / "resumed", CPU)
+        assert (tmp_path / "resumed" / "checkpoint.pt").exists()
+    monkeypatch.setattr(pinn_module.Checkpointer, "maybe_save", original)
+    train_run("heat1d", run, ref, tmp_path / "resumed", CPU)
+
+    whole, resumed = (load_checkpoint(tmp_path / d / "model.pt") for d in ("whole", "resumed"))
+    assert all(torch.equal(whole["model"][k], resumed["model"][k]) for k in whole["model"])
+    a, b = _history(tmp_path / "whole" / "history.nc"), _history(tmp_path / "resumed" / "history.nc")
+    assert all(np.array_equal(a[k], b[k], equal_nan=True) for k in a)
+    assert not (tmp_path / "resumed" / "checkpoint.pt").exists()
+
+
+def test_kill_with_sigkill_then_rerun_finishes(tmp_path, heat_file):
+    """A real SIGKILL after the first checkpoint; the rerun resumes from it and finishes."""
+    run = tiny_run(phases=[{"optimizer": "adam", "steps": 400, "lr": 0.01}], checkpoint_every=20)
+    cmd = [sys.executable, "-m", "nnphys", "pinn-train", "heat1d", "--config", json.dumps(run),
+           "--reference", str(heat_file), "--out-dir", str(tmp_path / "run"), "--device", "cpu", "--threads", "1"]
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
+    ck = tmp_path / "run" / "checkpoint.pt"
+    for _ in range(600):
+        if ck.exists() or proc.poll() is not None:
+            break
+        import time
+        time.sleep(0.1)
+    proc.kill()
+    proc.wait()
+    if (tmp_path / "run" / "model.pt").exists():
+        pytest.skip("the run finished before it could be killed")
+    assert ck.exists()
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "resumed from" in done.stderr
+    h = xr.load_dataset(tmp_path / "run" / "history.nc")
+    assert int(h.step[-1]) == 400 and np.array_equal(h.step.values, np.arange(5, 401, 5))
+
+
+def test_non_finite_loss_names_step_and_term_and_keeps_checkpoint(tmp_path, monkeypatch):
+    ref = heat_reference()
+    original = Losses.residuals
+    calls = {"n": 0}
+
+    def poisoned(self, batch, record=False):
+        out = original(self, batch, record)
+        calls["n"] += 1
+        if calls["n"] > 13:
+            r, tape, rows = out["pde"]
+            out["pde"] = (r * float("nan"), tape, rows)
+        return out
+
+    monkeypatch.setattr(Losses, "residuals", poisoned)
+    with pytest.raises(NonFiniteLoss, match=r"step 13: term\(s\) pde"):
+        train_run("heat1d", tiny_run(), ref, tmp_path, CPU)
+    assert load_checkpoint(tmp_path / "checkpoint.pt", required=("step",))["step"] == 10
+    assert not (tmp_path / "model.pt").exists()
+
+
+def test_lbfgs_reports_why_it_stopped(tmp_path):
+    run = tiny_run(phases=[{"optimizer": "lbfgs", "steps": 50, "tolerance_grad": 1e3}])
+    train_run("heat1d", run, heat_reference(), tmp_path, CPU)
+    assert "tolerance_grad" in xr.load_dataset(tmp_path / "history.nc").attrs["optimizer_stop"]
+
+
+@pytest.mark.parametrize("problem", ["heat1d", "nls", "heat1d_inverse"])
+def test_levenberg_marquardt_jacobian_matches_autograd(problem):
+    s = spec(problem, {})
+    inverse = {"samples": 5, "noise": 0.0, "initial": {"k": 1.0}} if problem == "heat1d_inverse" else None
+    torch.manual_seed(0)
+    model = build_model({"model": {"width": 6, "depth": 2, "dtype": "float64"}, "training": {"inverse": inverse}}, s)
+    batch = collocation(s, {"n_pde": 7, "n_initial": 3, "n_boundary": 2}, 0, 0, next(model.parameters()))
+    data = (torch.rand(4, 2, dtype=torch.float64), torch.rand(4, 1, dtype=torch.float64)) if inverse else None
+    losses = Losses(s, {"ic": 1.0, "bc": 2.0, "pde": 1.0, "data": 1.0}, model, data)
+    params = list(model.parameters())
+    r, jac = residuals_and_jacobian(losses, batch, params)
+    assert float(r @ r) == pytest.approx(losses(batch)[0].item(), rel=1e-12)
+    for i in range(len(r)):
+        stacked = torch.cat([(losses.weights[t] / x.shape[0]) ** 0.5 * x.T.reshape(-1)
+                             for t, (x, _, _) in losses.residuals(batch).items()])
+        grads = torch.autograd.grad(stacked[i], params, allow_unused=True)
+        row = torch.cat([(g if g is not None else torch.zeros_like(p)).reshape(-1) for g, p in zip(grads, params)])
+        assert torch.allclose(jac[i], row, atol=1e-13)
+
+
+def test_inverse_run_estimates_k_and_reports_it(tmp_path):
+    ref = heat_reference(nt=21, nx=21)
+    run = tiny_run("heat1d_inverse", phases=[{"optimizer": "lm", "steps": 30}],
+                   weights={"ic": 0.0, "bc": 0.0, "pde": 1.0, "data": 1.0},
+                   inverse={"samples": 100, "noise": 0.0, "initial": {"k": 1.0}})
+    train_run("heat1d_inverse", run, ref, tmp_path, CPU)
+    m = evaluate_run(tmp_path / "model.pt", ref, tmp_path, CPU)
+    assert m["problem"] == "heat1d_inverse" and m["kind"] == "pinn"
+    assert m["metrics"]["k_rel_error"] < 0.2  # from 150 % at the start
+    assert "k_hat" in xr.load_dataset(tmp_path / "history.nc")
+
+
+def test_nls_outputs_follow_the_contract(tmp_path):
+    ref = soliton_reference()
+    run = tiny_run("nls", phases=[{"optimizer": "adam", "steps": 10, "lr": 0.01}])
+    train_run("nls", run, ref, tmp_path, CPU)
+    m = evaluate_run(tmp_path / "model.pt", ref, tmp_path, CPU)
+    assert set(m) == {"kind", "problem", "model", "seed", "run", "device", "train_seconds", "steps", "metrics"}
+    assert m["run"] == "tiny-s0" and m["steps"] == 10
+    assert {"rel_l2", "max_abs", "mean_abs_residual", "rel_l2_abs", "rel_l2_complex"} <= set(m["metrics"])
+    assert read_json(tmp_path / "metrics.json") == json.loads(json.dumps(m))
+    pred = xr.load_dataset(tmp_path / "prediction.nc")
+    for name in ("u", "v", "h_abs"):
+        assert pred[name].dims == ("t", "x") and pred[name].shape == ref[name].shape
+        assert {"units", "long_name"} <= set(pred[name].attrs)
+    assert np.allclose(pred.h_abs, np.hypot(pred.u, pred.v))
+    hist = xr.load_dataset(tmp_path / "history.nc")
+    assert {"loss_total", "loss_ic", "loss_bc", "loss_pde", "rel_l2", "wall_time"} <= set(hist.data_vars)
+    assert hist.loss_total.dims == ("step",)
+    state = load_checkpoint(tmp_path / "model.pt", required=("model", "optimizer", "step", "config"))
+    assert state["step"] == 10
+
+
+def test_evaluation_refuses_a_reference_of_other_physics(tmp_path):
+    train_run("heat1d", tiny_run(phases=[{"optimizer": "adam", "steps": 5}]), heat_reference(), tmp_path, CPU)
+    with pytest.raises(DataError, match="trained for physics"):
+        evaluate_run(tmp_path / "model.pt", heat_reference(k=0.2), tmp_path, CPU)
+
+
+def test_cli_names_a_missing_reference(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "nnphys", "pinn-train", "heat1d", "--config", json.dumps(tiny_run()),
+                           "--reference", str(tmp_path / "nope.nc"), "--out-dir", str(tmp_path)],
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and "nope.nc: file not found" in done.stderr
+
+
+def test_reference_file_round_trip(tmp_path, heat_file):
+    """Training reads the physics parameters recorded in the reference file."""
+    ds = xr.load_dataset(heat_file)
+    write_dataset(ds, tmp_path / "copy.nc", params=json.loads(ds.attrs["params"]))
+    train_run("heat1d", tiny_run(phases=[{"optimizer": "adam", "steps": 5}]), xr.load_dataset(tmp_path / "copy.nc"),
+              tmp_path / "out", CPU)
+    assert load_checkpoint(tmp_path / "out" / "model.pt")["physics"]["k"] == 0.4
