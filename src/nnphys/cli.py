@@ -93,6 +93,20 @@ def cmd_pinn_evaluate(args: argparse.Namespace) -> None:
     evaluate_run(args.model, reference, args.out_dir, device, args.fingerprint)
 
 
+def cmd_operator_train(args: argparse.Namespace) -> None:
+    from nnphys.device import select
+    from nnphys.training.operator import train
+
+    train(args.config, args.reference, args.out_dir, select(args.device, args.threads), fingerprint=args.fingerprint)
+
+
+def cmd_operator_evaluate(args: argparse.Namespace) -> None:
+    from nnphys.device import select
+    from nnphys.training.operator_eval import evaluate
+
+    evaluate(args.model, args.reference, args.out_dir, select(args.device, args.threads), fingerprint=args.fingerprint)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nnphys", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -159,6 +173,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--fingerprint", default="")
     p.set_defaults(func=cmd_pinn_evaluate)
+
+    p = sub.add_parser("operator-train", help="train a neural operator; writes model.pt and history.nc (resumes)")
+    p.add_argument("--config", type=_json, required=True, help="the run's resolved config as JSON")
+    p.add_argument("--reference", required=True, help="reference netCDF of the run's task")
+    p.add_argument("--out-dir", required=True)
+    p.add_argument("--device", default="auto")
+    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--fingerprint", default="")
+    p.set_defaults(func=cmd_operator_train)
+
+    p = sub.add_parser("operator-evaluate", help="evaluate a trained neural operator; writes prediction.nc, metrics.json")
+    p.add_argument("--model", required=True, help="model.pt written by operator-train")
+    p.add_argument("--reference", required=True)
+    p.add_argument("--out-dir", required=True)
+    p.add_argument("--device", default="auto")
+    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--fingerprint", default="")
+    p.set_defaults(func=cmd_operator_evaluate)
 
     return parser
 

@@ -1,0 +1,24 @@
+"""Neural networks (torch.nn only, no physics).
+
+Operator architectures are built by name through :func:`build`; all map a
+channels-first field ``(N, C_in, H, W)`` to ``(N, C_out, H, W)``.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+# name -> (module, class): imported on demand so that ``models.mlp`` users do not pay for the rest.
+OPERATORS = {
+    "encoder_decoder": ("nnphys.models.encoder_decoder", "EncoderDecoder"),
+    "unet": ("nnphys.models.unet", "UNet"),
+    "fno": ("nnphys.models.fno", "FNO"),
+}
+
+
+def build(name: str, in_channels: int, out_channels: int, **kwargs):
+    """The operator architecture ``name`` with its hyperparameters ``kwargs``."""
+    if name not in OPERATORS:
+        raise ValueError(f"unknown operator architecture {name!r}; known: {', '.join(OPERATORS)}")
+    module, cls = OPERATORS[name]
+    return getattr(importlib.import_module(module), cls)(in_channels, out_channels, **kwargs)

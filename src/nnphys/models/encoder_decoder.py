@@ -1,0 +1,34 @@
+"""CNN encoder-decoder (the tutorial's part 3): strided convolutions down to a latent
+bottleneck, upsampling convolutions back, no skip connections.
+
+Shapes: ``(N, C_in, H, W) -> (N, C_out, H, W)`` with ``H, W`` divisible by ``2**depth``.
+The bottleneck holds ``latent_channels`` maps of ``H/2**depth x W/2**depth``: everything
+the decoder knows about the input passes through it, which is the point of the design
+(dimension reduction) and its limit (fine detail is lost; a U-Net's skips restore it).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from nnphys.models.conv import block, check_divisible, down, up
+
+
+class EncoderDecoder(nn.Module):
+    def __init__(self, in_channels: int, out_channels: int, width: int = 16, depth: int = 4,
+                 latent_channels: int = 32, periodic: bool = True):
+        super().__init__()
+        self.depth = depth
+        widths = [width * 2**i for i in range(depth)]
+        self.inc = block(in_channels, width, periodic)
+        enc = [down(widths[i - 1] if i else width, widths[i], periodic) for i in range(depth)]
+        self.encoder = nn.Sequential(*enc, nn.Conv2d(widths[-1], latent_channels, 1))
+        dec = [up(latent_channels if i == depth - 1 else widths[i + 1], widths[i], periodic)
+               for i in reversed(range(depth))]
+        self.decoder = nn.Sequential(*dec, block(widths[0], width, periodic))
+        self.out = nn.Conv2d(width, out_channels, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_divisible(x.shape[-2], x.shape[-1], self.depth, "encoder_decoder")
+        return self.out(self.decoder(self.encoder(self.inc(x))))

@@ -1,0 +1,88 @@
+"""Fourier neural operator (Li et al., 2021), compact version.
+
+Each layer is ``v -> GELU(K v + W v)`` where ``W`` is a 1x1 convolution and ``K`` a
+spectral convolution: ``rfft2``, multiply the lowest ``modes x modes`` Fourier modes
+(both signs of the first axis) by learned complex ``width x width`` matrices, drop the
+rest, ``irfft2``. Lifting and projection are 1x1 convolutions.
+
+Shapes: ``(N, C_in, H, W) -> (N, C_out, H, W)`` for any ``H, W >= 2 * modes``. The
+learned weights act on physical wavenumbers, so a model trained on one grid applies
+to a finer grid of the same domain (zero-shot super-resolution). Without grid
+coordinates as inputs the model commutes exactly with periodic translations.
+Non-periodic fields are zero-padded by a quarter of each side before the FFT and
+cropped after, so the FFT's periodicity does not couple opposite edges.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+
+class SpectralConv2d(nn.Module):
+    """``irfft2(R * rfft2(v))`` with ``R`` a learned ``(C_in, C_out)`` complex matrix per kept mode."""
+
+    def __init__(self, in_channels: int, out_channels: int, modes: int):
+        super().__init__()
+        self.modes = modes
+        scale = 1.0 / math.sqrt(in_channels * out_channels)
+        # Real storage (..., 2): optimizers and weight decay see plain real tensors.
+        # Index 0: first-axis frequencies 0..modes-1; index 1: the negative ones -modes..-1.
+        self.weight = nn.Parameter(scale * torch.randn(2, in_channels, out_channels, modes, modes, 2))
+
+    def forward(self, v: torch.Tensor) -> torch.Tensor:
+        n, c, h, w = v.shape
+        m = self.modes
+        if h < 2 * m or w // 2 + 1 < m:
+            raise ValueError(f"spectral convolution with {m} modes needs a grid of at least {2 * m}x{2 * m}, "
+                             f"got {h}x{w}")
+        v_hat = torch.fft.rfft2(v.float())
+        kept = torch.cat([v_hat[:, :, :m, :m], v_hat[:, :, -m:, :m]], dim=2)  # (n, c, 2m, m)
+        # Complex product as one real batched matmul per mode (CPU complex bmm is slow):
+        # [Re v, Im v] @ [[Re R, Im R], [-Im R, Re R]] = [Re vR, Im vR].
+        a = torch.cat([kept.real, kept.imag], dim=1).flatten(2).permute(2, 0, 1).contiguous()  # (modes, n, 2c)
+        wr, wi = self.weight[..., 0], self.weight[..., 1]  # (2, c, o, m, m)
+        block = torch.cat([torch.cat([wr, wi], dim=2), torch.cat([-wi, wr], dim=2)], dim=1)  # (2, 2c, 2o, m, m)
+        block = block.permute(0, 3, 4, 1, 2).reshape(2 * m * m, 2 * c, -1).contiguous()  # (modes, 2c, 2o) in kept's order
+        prod = torch.bmm(a, block).permute(1, 2, 0).reshape(n, 2, -1, 2 * m, m)
+        prod = torch.complex(prod[:, 0], prod[:, 1])
+        out = torch.zeros(n, prod.shape[1], h, w // 2 + 1, dtype=v_hat.dtype, device=v.device)
+        out[:, :, :m, :m] = prod[:, :, :m]
+        out[:, :, -m:, :m] = prod[:, :, m:]
+        return torch.fft.irfft2(out, s=(h, w)).to(v.dtype)
+
+
+class FNO(nn.Module):
+    def __init__(self, in_channels: int, out_channels: int, width: int = 24, modes: int = 12, layers: int = 4,
+                 grid: bool = False, periodic: bool = True):
+        super().__init__()
+        self.grid = grid
+        self.periodic = periodic
+        self.lift = nn.Conv2d(in_channels + (2 if grid else 0), width, 1)
+        self.spectral = nn.ModuleList(SpectralConv2d(width, width, modes) for _ in range(layers))
+        self.pointwise = nn.ModuleList(nn.Conv2d(width, width, 1) for _ in range(layers))
+        self.project = nn.Sequential(nn.Conv2d(width, 2 * width, 1), nn.GELU(), nn.Conv2d(2 * width, out_channels, 1))
+
+    @staticmethod
+    def coordinates(x: torch.Tensor) -> torch.Tensor:
+        """Node coordinates in [0, 1) as two channels, (N, 2, H, W)."""
+        n, _, h, w = x.shape
+        gx = torch.arange(h, device=x.device, dtype=x.dtype) / h
+        gy = torch.arange(w, device=x.device, dtype=x.dtype) / w
+        return torch.stack(torch.meshgrid(gx, gy, indexing="ij")).expand(n, 2, h, w)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h, w = x.shape[-2:]
+        if self.grid:
+            x = torch.cat([x, self.coordinates(x)], dim=1)
+        v = self.lift(x)
+        if not self.periodic:
+            v = F.pad(v, (0, w // 4, 0, h // 4))
+        for i, (k, wpt) in enumerate(zip(self.spectral, self.pointwise)):
+            v = k(v) + wpt(v)
+            if i < len(self.spectral) - 1:
+                v = F.gelu(v)
+        return self.project(v[..., :h, :w])

@@ -1,0 +1,199 @@
+"""Evaluate a trained neural operator on its test split: prediction.nc and metrics.json.
+
+Reads ``model.pt`` and the reference file, recomputes the test split from the saved
+seed, and never trains. Predictions are made in float32 in fixed batches, so a
+re-evaluation writes identical predictions. Besides the field errors of
+:mod:`nnphys.evaluation.operator_metrics` it measures, in the same process:
+
+* ``infer_samples_per_s``: model throughput on the test inputs (one forward pass per sample,
+  after a warm-up batch), next to ``reference_samples_per_s``: the physics module's batched
+  solver on the same inputs (poisson: phi and E from rho; heat2d: one step of dt);
+* ``equivariance_error`` (periodic data): ||f(shift x) - shift f(x)|| / ||f(x)||, test-sample
+  mean, for a shift of (3, 5) nodes (not a multiple of any down-sampling factor);
+* ``zero_shot_rel_l2`` (FNO): rel. L2 on a fresh test set at twice the training
+  resolution, drawn by the physics module from the same distribution (seed + 1);
+* heat2d: ``one_step_rel_l2`` (from true states), an autoregressive rollout of
+  ``rollout`` steps from u(0), ``rollout_rel_l2`` per step (the input step excluded),
+  ``rollout_rel_l2_final`` at the last step; field metrics at the last step.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import torch
+import xarray as xr
+
+from nnphys import physics
+from nnphys.evaluation import operator_metrics as om
+from nnphys.io import SAMPLE, STEP, T, X, Y, DataError, load_checkpoint, write_dataset, write_json
+from nnphys.training import operator_data as od
+from nnphys.training.operator import build_operator
+
+SHIFT = (3, 5)
+
+
+def load_operator(path: str | Path, device: torch.device) -> tuple[od.Operator, dict[str, Any]]:
+    ck = load_checkpoint(path, required=("model", "config", "normalization", "meta"))
+    op = build_operator(ck["config"], ck["meta"], ck["normalization"])
+    op.net.load_state_dict(ck["model"])
+    return op.to(device).eval(), ck
+
+
+@torch.no_grad()
+def predict(op: od.Operator, x: torch.Tensor, batch_size: int, device: torch.device) -> torch.Tensor:
+    """op applied to (N, C, H, W) in batches; float32 on CPU."""
+    return torch.cat([op(b.to(device)).float().cpu() for b in torch.split(x, batch_size)])
+
+
+@torch.no_grad()
+def rollout(op: od.Operator, u0: torch.Tensor, steps: int, batch_size: int, device: torch.device) -> torch.Tensor:
+    """Autoregressive trajectories from u0 (N, H, W): (N, steps + 1, H, W), the first being u0."""
+    out = []
+    for b in torch.split(u0, batch_size):
+        u = b.unsqueeze(1).to(device)
+        traj = [u]
+        for _ in range(steps):
+            u = op(u).float()
+            traj.append(u)
+        out.append(torch.cat(traj, dim=1).cpu())
+    return torch.cat(out)
+
+
+def samples_per_s(fn: Callable[[], Any], n: int, device: torch.device) -> float:
+    """Throughput of ``fn`` (processing ``n`` samples), best of 3 after a warm-up call."""
+    fn()
+    best = np.inf
+    for _ in range(3):
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        t0 = time.perf_counter()
+        fn()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        best = min(best, time.perf_counter() - t0)
+    return n / best
+
+
+def reference_solver(task: str, p) -> Callable[[np.ndarray], np.ndarray]:
+    """The physics module's batched solver as input (N, H, W) -> outputs, numpy float64."""
+    module = physics.get(task)
+    if task == "poisson":  # re-neutralize: the stored float32 rho has a rounding-size net charge
+        return lambda rho: np.stack(module.solve_batch(rho - rho.mean(axis=(-2, -1), keepdims=True), p), axis=1)
+    return lambda u: module.evolve(u, np.array([p.dt]), p)[:, 0]
+
+
+def equivariance_error(op: od.Operator, x: torch.Tensor, batch_size: int, device: torch.device) -> float:
+    dims = (-2, -1)
+    fx = predict(op, x, batch_size, device)
+    f_shift = predict(op, torch.roll(x, SHIFT, dims), batch_size, device)
+    diff = (f_shift - torch.roll(fx, SHIFT, dims)).flatten(1).norm(dim=1) / fx.flatten(1).norm(dim=1)
+    return float(diff.mean())
+
+
+def zero_shot(op: od.Operator, task: str, p, outputs: list[str], n_samples: int, batch_size: int,
+              device: torch.device) -> float:
+    """Mean rel. L2 on ``n_samples`` fresh samples at twice the resolution (same domain and distribution)."""
+    module = physics.get(task)
+    fine = dataclasses.replace(p, n=2 * p.n, n_samples=n_samples, seed=p.seed + 1)
+    if task == "poisson":
+        rho = module.charge_density(np.random.default_rng(fine.seed), n_samples, fine)
+        solved = dict(zip(od.POISSON_OUTPUTS, module.solve_batch(rho, fine)))
+        x = torch.from_numpy(rho.astype(np.float32)[:, None])
+        true = np.stack([solved[o] for o in outputs], axis=1)
+    else:
+        u0 = module.initial(fine)
+        x = torch.from_numpy(u0.astype(np.float32)[:, None])
+        true = module.evolve(u0, np.array([fine.dt]), fine)[:, :1]
+    pred = predict(op, x, batch_size, device).double().numpy()
+    return float(om.rel_l2(true, pred).mean())
+
+
+def evaluate(model_path: str | Path, data_path: str | Path, out_dir: str | Path, device: torch.device,
+             fingerprint: str = "") -> dict:
+    """Write ``prediction.nc`` and ``metrics.json`` of the model at ``model_path`` into ``out_dir``."""
+    out_dir = Path(out_dir)
+    op, ck = load_operator(model_path, device)
+    cfg, info = ck["config"], ck["meta"]
+    ec = cfg["evaluation"]
+    task = cfg["task"]
+    steps = int(ec["rollout"]) if task == "heat2d" else 0
+    fields = od.load(task, data_path, outputs=info["outputs"], min_steps=steps + 1)
+    od.check_grid(fields, info["grid"], data_path)
+    if fields.x.shape[0] != info["n_samples"]:
+        raise DataError(f"{data_path}: has {fields.x.shape[0]} samples, the model was trained on a file with "
+                        f"{info['n_samples']}: the reference changed since training; retrain")
+    test = od.split(fields.x.shape[0], cfg["split"]["val"], cfg["split"]["test"], cfg["split"]["seed"])["test"]
+    p = physics.params(task, fields.params)
+    solver = reference_solver(task, p)
+    bs = ec["batch_size"]
+    if task == "poisson":
+        x, y = fields.x[test], fields.y[test].double().numpy()
+        pred = predict(op, x, bs, device).double().numpy()
+        metrics = om.field_metrics(y, pred)
+        metrics.update({f"rel_l2_mean_{name}": float(v) for name, v in zip(info["outputs"], om.rel_l2(y, pred).mean(0))})
+        ds = poisson_prediction(test, fields, x.numpy(), y, pred)
+        n_in = x
+    else:
+        u = fields.x[test]
+        one = predict(op, u[:, :steps].reshape(-1, 1, *fields.grid), bs, device).reshape(len(test), steps, *fields.grid)
+        metrics = {"one_step_rel_l2": float(om.rel_l2(u[:, 1:steps + 1].double().numpy(), one.double().numpy()).mean())}
+        traj = rollout(op, u[:, 0], steps, bs, device).double().numpy()
+        true = u[:, :steps + 1].double().numpy()
+        per_step = om.rel_l2(true[:, 1:], traj[:, 1:]).mean(axis=0)  # (steps,)
+        metrics.update(om.field_metrics(true[:, -1:], traj[:, -1:]))
+        metrics.update(rollout_rel_l2_final=float(per_step[-1]), rollout_rel_l2_mean=float(per_step.mean()))
+        ds = heat2d_prediction(test, fields, true, traj, per_step)
+        n_in = u[:, 0:1]
+    if fields.periodic:
+        metrics["equivariance_error"] = equivariance_error(op, n_in, bs, device)
+    if cfg["model"]["architecture"] == "fno" and ec["zero_shot_samples"] > 0:
+        metrics["zero_shot_rel_l2"] = zero_shot(op, task, p, info["outputs"], ec["zero_shot_samples"], bs, device)
+    ref_in = n_in[:, 0].double().numpy()
+    metrics["infer_samples_per_s"] = samples_per_s(lambda: predict(op, n_in, bs, device), len(test), device)
+    metrics["reference_samples_per_s"] = samples_per_s(lambda: solver(ref_in), len(test), device)
+
+    write_dataset(ds, out_dir / "prediction.nc", params=cfg, seed=cfg["seed"], fingerprint=fingerprint)
+    result = {"kind": "operator", "problem": task, "model": cfg["arch"], "seed": cfg["seed"],
+              "run": out_dir.name, "device": str(device), "train_seconds": ck.get("train_seconds"),
+              "epochs": ck["step"], "best_epoch": ck.get("best_epoch"), "test_samples": len(test),
+              "metrics": metrics}
+    write_json(out_dir / "metrics.json", result)
+    return result
+
+
+def _coords(fields: od.Fields, test: np.ndarray) -> dict:
+    n = fields.grid[0]
+    length = fields.params.get("length", 1.0)
+    h = length / n if fields.periodic else length / (n + 1)
+    x = h * (np.arange(n) + (0 if fields.periodic else 1))
+    return {SAMPLE: (SAMPLE, test, {"units": "1", "long_name": "sample index in the reference file"}),
+            X: (X, x, {"units": "L", "long_name": "position x"}),
+            Y: (Y, x.copy(), {"units": "L", "long_name": "position y"})}
+
+
+def poisson_prediction(test, fields: od.Fields, x: np.ndarray, y: np.ndarray, pred: np.ndarray) -> xr.Dataset:
+    dims = (SAMPLE, X, Y)
+    v = {"rho": (dims, x[:, 0], {"units": fields.units["rho"], "long_name": "charge density rho (input)"})}
+    for i, name in enumerate(fields.outputs):
+        u = fields.units[name]
+        v[name] = (dims, y[:, i].astype(np.float32), {"units": u, "long_name": f"{name} (reference)"})
+        v[f"{name}_pred"] = (dims, pred[:, i].astype(np.float32), {"units": u, "long_name": f"{name} (predicted)"})
+    return xr.Dataset(v, coords=_coords(fields, test))
+
+
+def heat2d_prediction(test, fields: od.Fields, true: np.ndarray, traj: np.ndarray, per_step: np.ndarray) -> xr.Dataset:
+    dims = (SAMPLE, T, X, Y)
+    dt = fields.params.get("dt", 1.0)
+    unit = fields.units["u"]
+    steps = np.arange(1, len(per_step) + 1)
+    return xr.Dataset(
+        {"u": (dims, true.astype(np.float32), {"units": unit, "long_name": "temperature u (reference)"}),
+         "u_pred": (dims, traj.astype(np.float32), {"units": unit, "long_name": "temperature u (rollout from u(0))"}),
+         "rollout_rel_l2": (STEP, per_step, {"units": "1", "long_name": "rollout rel. L2 error, test mean"})},
+        coords={**_coords(fields, test), T: (T, dt * np.arange(traj.shape[1]), {"units": "1", "long_name": "time"}),
+                STEP: (STEP, steps, {"units": "1", "long_name": "rollout step"})})

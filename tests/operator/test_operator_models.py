@@ -1,0 +1,72 @@
+"""Operator architectures: shapes for any channel count, translation equivariance, a batch they can overfit."""
+
+import pytest
+import torch
+
+from nnphys.models import build
+
+SMALL = {"fno": {"width": 8, "modes": 4, "layers": 2}, "unet": {"width": 4, "depth": 2},
+         "encoder_decoder": {"width": 4, "depth": 2, "latent_channels": 4}}
+
+
+@pytest.mark.parametrize("name", SMALL)
+@pytest.mark.parametrize("channels", [(1, 1), (1, 3), (2, 1)])
+@pytest.mark.parametrize("periodic", [True, False])
+def test_shapes(name, channels, periodic):
+    torch.manual_seed(0)
+    model = build(name, *channels, periodic=periodic, **SMALL[name])
+    y = model(torch.randn(3, channels[0], 16, 16))
+    assert y.shape == (3, channels[1], 16, 16)
+    assert torch.isfinite(y).all()
+
+
+def test_unknown_architecture_is_named():
+    with pytest.raises(ValueError, match="'resnet'.*fno"):
+        build("resnet", 1, 1)
+
+
+@pytest.mark.parametrize("name", ["unet", "encoder_decoder"])
+def test_grid_not_divisible_is_named(name):
+    with pytest.raises(ValueError, match=rf"{name} with depth 2 needs a grid divisible by 4, got 18x18"):
+        build(name, 1, 1, **SMALL[name])(torch.randn(1, 1, 18, 18))
+
+
+def test_fno_commutes_with_periodic_shifts_and_runs_on_finer_grids():
+    torch.manual_seed(0)
+    fno = build("fno", 1, 2, **SMALL["fno"])
+    x = torch.randn(2, 1, 16, 16)
+    shift = (3, 5)
+    torch.testing.assert_close(fno(torch.roll(x, shift, (-2, -1))), torch.roll(fno(x), shift, (-2, -1)),
+                               rtol=0, atol=1e-5)
+    assert fno(torch.randn(1, 1, 32, 32)).shape == (1, 2, 32, 32)
+    with pytest.raises(ValueError, match="4 modes needs a grid of at least 8x8"):
+        fno(torch.randn(1, 1, 6, 6))
+
+
+def test_grid_coordinates_break_equivariance():
+    torch.manual_seed(0)
+    fno = build("fno", 1, 1, grid=True, **SMALL["fno"])
+    x = torch.randn(1, 1, 16, 16)
+    assert (fno(torch.roll(x, 3, -1)) - torch.roll(fno(x), 3, -1)).abs().max() > 1e-4
+
+
+@pytest.mark.parametrize("name", SMALL)
+def test_overfits_one_batch(name):
+    torch.manual_seed(0)
+    model = build(name, 1, 2, **{**SMALL[name], "width": 8})
+    x = torch.randn(4, 1, 16, 16)
+    x_hat = torch.fft.rfft2(x)
+    x_hat[..., 3:-2, :] = 0
+    x_hat[..., 3:] = 0
+    smooth = torch.fft.irfft2(x_hat, s=(16, 16))
+    y = torch.cat([smooth, torch.roll(smooth, 2, -1) ** 2], dim=1)
+    y = (y - y.mean()) / y.std()
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+    first = None
+    for _ in range(300):
+        loss = (model(x) - y).pow(2).mean()
+        first = first or loss.item()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert loss.item() < 0.02 * first

@@ -1,0 +1,118 @@
+"""Operator training and evaluation end to end on tiny reference files: contract files, determinism, resume."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+import xarray as xr
+
+from nnphys.cli import main
+from nnphys.io import load_checkpoint, read_json
+from nnphys.training import checkpoint as ckmod
+from nnphys.training.guard import NonFiniteLoss
+from nnphys.training.operator import train
+from nnphys.training.operator_eval import evaluate
+
+CPU = torch.device("cpu")
+
+
+def _weights(path):
+    return load_checkpoint(path)["model"]
+
+
+def test_poisson_train_evaluate_contract(poisson_file, tmp_path, run_config):
+    out = tmp_path / "fno-s0"
+    cfg = run_config("poisson", "fno")
+    summary = train(cfg, poisson_file, out, CPU, show_progress=False)
+    assert summary["epochs"] == 3 and not (out / "checkpoint.pt").exists()
+    ck = load_checkpoint(out / "model.pt", required=("model", "optimizer", "step", "config", "normalization"))
+    assert ck["config"] == cfg and ck["step"] == 3
+    hist = xr.load_dataset(out / "history.nc")
+    assert set(hist.data_vars) >= {"loss_train", "loss_val", "lr", "wall_time"} and hist.sizes["step"] == 3
+    assert hist.loss_val[-1] < hist.loss_val[0]
+
+    result = evaluate(out / "model.pt", poisson_file, out, CPU)
+    assert read_json(out / "metrics.json") == json.loads(json.dumps(result))
+    assert {k: result[k] for k in ("kind", "problem", "model", "seed", "run")} == {
+        "kind": "operator", "problem": "poisson", "model": "fno", "seed": 0, "run": "fno-s0"}
+    m = result["metrics"]
+    for key in ("rel_l2_mean", "rel_l2_median", "rel_l2_p95", "nrmse", "boundary_rmse", "band_low", "band_mid",
+                "band_high", "equivariance_error", "infer_samples_per_s", "reference_samples_per_s",
+                "zero_shot_rel_l2", "rel_l2_mean_Ex"):
+        assert np.isfinite(m[key]), key
+    assert m["equivariance_error"] < 1e-5  # FNO without grid inputs commutes with periodic shifts
+    pred = xr.load_dataset(out / "prediction.nc")
+    assert set(pred.data_vars) == {"rho", "phi", "phi_pred", "Ex", "Ex_pred", "Ey", "Ey_pred"}
+    assert pred.phi_pred.dims == ("sample", "x", "y") and pred.sizes["sample"] == 8
+    # Parseval: the band errors add up (in quadrature) to the set-wide relative error of each channel
+    err = sum(((pred[f"{c}_pred"] - pred[c]) ** 2).sum() / (pred[c] ** 2).sum() for c in ("phi", "Ex", "Ey")) / 3
+    assert m["band_low"] ** 2 + m["band_mid"] ** 2 + m["band_high"] ** 2 == pytest.approx(float(err), rel=0.3)
+
+
+def test_heat2d_rollout_contract(heat2d_file, tmp_path, run_config):
+    out = tmp_path / "unet-s0"
+    train(run_config("heat2d", "unet", unroll=2), heat2d_file, out, CPU, show_progress=False)
+    m = evaluate(out / "model.pt", heat2d_file, out, CPU)["metrics"]
+    pred = xr.load_dataset(out / "prediction.nc")
+    assert pred.u_pred.dims == ("sample", "t", "x", "y") and pred.sizes["t"] == 5
+    assert pred.rollout_rel_l2.dims == ("step",) and list(pred.step.values) == [1, 2, 3, 4]
+    np.testing.assert_array_equal(pred.u_pred.isel(t=0), pred.u.isel(t=0))  # rollout starts from the truth
+    assert m["rollout_rel_l2_final"] == pytest.approx(float(pred.rollout_rel_l2[-1]))
+    assert 0 < m["one_step_rel_l2"] < 1 and "zero_shot_rel_l2" not in m
+
+
+def test_same_seed_same_model_and_reevaluation_identical(poisson_file, tmp_path, run_config):
+    cfg = run_config("poisson", "unet", epochs=2)
+    for name in ("a", "b"):
+        train(cfg, poisson_file, tmp_path / name, CPU, show_progress=False)
+    a, b = _weights(tmp_path / "a" / "model.pt"), _weights(tmp_path / "b" / "model.pt")
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    first = evaluate(tmp_path / "a" / "model.pt", poisson_file, tmp_path / "a", CPU)
+    p1 = xr.load_dataset(tmp_path / "a" / "prediction.nc")
+    second = evaluate(tmp_path / "a" / "model.pt", poisson_file, tmp_path / "a", CPU)
+    xr.testing.assert_identical(p1, xr.load_dataset(tmp_path / "a" / "prediction.nc"))
+    timing = ("infer_samples_per_s", "reference_samples_per_s")
+    assert {k: v for k, v in first["metrics"].items() if k not in timing} == {
+        k: v for k, v in second["metrics"].items() if k not in timing}
+
+
+def test_resume_after_kill_reproduces_uninterrupted_run(heat2d_file, tmp_path, run_config, monkeypatch):
+    cfg = run_config("heat2d", "fno", epochs=4)
+    train(cfg, heat2d_file, tmp_path / "full", CPU, show_progress=False)
+
+    save = ckmod.Checkpointer.maybe_save
+
+    def killed_after_epoch_2(self, step, history=None):
+        save(self, step, history)
+        if step == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(ckmod.Checkpointer, "maybe_save", killed_after_epoch_2)
+    with pytest.raises(KeyboardInterrupt):
+        train(cfg, heat2d_file, tmp_path / "resumed", CPU, show_progress=False)
+    assert (tmp_path / "resumed" / "checkpoint.pt").exists()
+    monkeypatch.undo()
+    train(cfg, heat2d_file, tmp_path / "resumed", CPU, show_progress=False)
+    a, b = _weights(tmp_path / "full" / "model.pt"), _weights(tmp_path / "resumed" / "model.pt")
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    ha, hb = (xr.load_dataset(tmp_path / r / "history.nc") for r in ("full", "resumed"))
+    np.testing.assert_array_equal(ha.loss_train, hb.loss_train)
+    np.testing.assert_array_equal(ha.loss_val, hb.loss_val)
+
+
+def test_nan_guard_names_step(poisson_file, tmp_path, run_config):
+    with pytest.raises(NonFiniteLoss, match=r"at step \d+: term\(s\) mse = nan"):
+        train(run_config("poisson", "fno", lr=1e30), poisson_file, tmp_path / "nan", CPU, show_progress=False)
+
+
+def test_cli_mismatched_reference_exits_2_naming_the_file(poisson_file, heat2d_file, tmp_path, run_config, capsys):
+    out = tmp_path / "run"
+    cfg = json.dumps(run_config("poisson", "encoder_decoder", epochs=1))
+    assert main(["operator-train", "--config", cfg, "--reference", str(poisson_file), "--out-dir", str(out),
+                 "--device", "cpu"]) == 0
+    assert main(["operator-evaluate", "--model", str(out / "model.pt"), "--reference", str(heat2d_file),
+                 "--out-dir", str(out), "--device", "cpu"]) == 2
+    err = capsys.readouterr().err
+    assert "heat2d.nc" in err and "missing variable 'rho'" in err and "Traceback" not in err
+    assert not (out / "metrics.json").exists()

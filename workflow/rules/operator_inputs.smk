@@ -1,0 +1,33 @@
+# Operator stage, input functions: the configured runs and the resolved config of each.
+
+OPERATOR_TASKS = ("poisson", "heat2d")
+OPERATOR_CODE = ("models/__init__.py", "models/conv.py", "models/encoder_decoder.py", "models/unet.py", "models/fno.py",
+                 "training/operator.py", "training/operator_data.py", "training/operator_eval.py",
+                 "training/checkpoint.py", "training/guard.py", "training/progress.py",
+                 "evaluation/operator_metrics.py", "physics", "io.py", "device.py")
+
+
+def operator_runs():
+    """(task, run name) of every configured run, checked against the models defined."""
+    cfg = config["operator"]
+    out = []
+    for i, r in enumerate(cfg["runs"]):
+        for m in r["models"]:
+            if m not in cfg["models"]:
+                raise WorkflowError(f"config key 'operator.runs[{i}].models': no model {m!r} in operator.models")
+        out += [(r["task"], f"{m}-s{s}") for m in r["models"] for s in r["seeds"]]
+    return out
+
+
+def operator_outputs():
+    return [f"{RESULTS}/operator/{t}/{run}/metrics.json" for t, run in operator_runs()]
+
+
+def operator_run_config(w):
+    """Everything that changes a run's result, as the JSON the trainer reads."""
+    model, seed = w.run.rsplit("-s", 1)
+    cfg = config["operator"]
+    task = dict(cfg["tasks"][w.task])
+    if w.task != "poisson":
+        task.pop("outputs")
+    return as_json({"task": w.task, "arch": model, "seed": int(seed), "model": cfg["models"][model], **task})
