@@ -27,6 +27,7 @@ import numpy as np
 import scipy.fft
 import xarray as xr
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
 from nnphys.evaluation import style as st
 from nnphys.evaluation.figures.common import finite_positive, naming, outputs, read, read_history, rel_l2
@@ -139,6 +140,8 @@ def plot_errors(pred: xr.Dataset, outs: list[str], metrics: Mapping[str, float],
             hist_ax.hist(err[good], bins=bins, histtype="step", color=f"C{i}", label=name)
             if log:
                 hist_ax.set_xscale("log")
+            else:
+                hist_ax.xaxis.set_major_locator(MaxNLocator(5))
             hist_ax.axvline(np.median(err), color=f"C{i}", ls="--", lw=0.8)
             # Both spectra relative to the truth's total energy: channels of different units compare,
             # and the error curve summed over a band squared is that band's error (band_* metrics).
