@@ -78,9 +78,18 @@ def _md_table(df: pd.DataFrame) -> str:
     return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in _cells(df)])
 
 
+def _align(cell: str) -> str:
+    """Numbers align right (the default), text left."""
+    try:
+        float(cell)
+        return ""
+    except ValueError:
+        return " class='text'" if cell else ""
+
+
 def _html_table(df: pd.DataFrame) -> str:
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in _cells(df))
+    body = "".join("<tr>" + "".join(f"<td{_align(c)}>{html.escape(c)}</td>" for c in r) + "</tr>" for r in _cells(df))
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -114,6 +123,6 @@ def write_summary(metrics_paths: Iterable[str | Path], bench_dir: str | Path, co
             "body{font-family:sans-serif;margin:1.5em;max-width:60em}"
             "table{border-collapse:collapse;margin:0.5em 0}"
             "td,th{border:1px solid #ccc;padding:0.2em 0.6em;text-align:right}"
-            "th{background:#f0f0f0}pre{background:#f8f8f8;padding:0.5em;font-size:85%}"
+            "td.text{text-align:left}th{background:#f0f0f0}pre{background:#f8f8f8;padding:0.5em;font-size:85%}"
             "</style></head><body>" + "".join(parts) + "</body></html>\n")
     Path(html_path).write_text(page)
