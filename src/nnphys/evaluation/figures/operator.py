@@ -7,9 +7,9 @@ rollout error ``rollout_rel_l2`` over ``step``. The per-sample relative error
 is e_s = ||pred_s - true_s||_2 / ||true_s||_2 over the grid (over t, x, y for a
 rollout).
 
-- ``samples``: input, truth, prediction and |error| for the best, median and
-  worst test samples (by e_s); for a rollout the input is the state at the first
-  time and the fields are at the last.
+- ``samples``: input, truth, prediction and signed error of the first output
+  channel for the best, median and worst test samples (by e_s); for a rollout
+  the input is the state at the first time and the fields are at the last.
 - ``errors``: histogram of e_s; shell spectra of truth and error, E(|k|) = sum
   over the shell |k| (integer mode numbers) of |FFT(f)/N|^2, mean over samples,
   both divided by the truth's total energy, with the error-by-band metrics; for a rollout also the error against
@@ -77,12 +77,10 @@ def _at_last_time(da: xr.DataArray) -> xr.DataArray:
     return da.isel({T: -1}) if T in da.dims else da
 
 
-def _title(var: xr.DataArray | None, what: str, t: float | None) -> str:
-    """Short column title: what, the variable's name, time; units go on the colorbar."""
-    if var is None:
-        return ""
+def _title(text: str, var: xr.DataArray, t: float | None) -> str:
+    """Short column title: the text, the time, and the variable's units on a second line."""
     at = f", t = {t:.3g}" if t is not None else ""
-    return f"{what} {var.name}{at}\n[{var.attrs.get('units', '-')}]".replace("[1]", "[-]")
+    return f"{text}{at}\n[{var.attrs.get('units', '-')}]".replace("[1]", "[-]")
 
 
 def plot_samples(pred: xr.Dataset, ins: list[str], outs: list[str], n: int, style: st.Style, out_dir: Path) -> None:
@@ -111,10 +109,11 @@ def plot_samples(pred: xr.Dataset, ins: list[str], outs: list[str], n: int, styl
                 ax.set_aspect("equal")
                 fig.colorbar(im, ax=ax, shrink=0.85, format="%.2g")
             row[0].set_ylabel(f"sample {int(pred[SAMPLE][s])}, e = {err[s]:.2g}\n{st.label(pred[Y])}")
-        titles = {"input": _title(inp, "input", float(true[T][0]) if rollout else None),
-                  "true": _title(true, "true", float(true[T][-1]) if rollout else None),
-                  "predicted": _title(true, "predicted", float(true[T][-1]) if rollout else None),
-                  "error": _title(true, "error", None).replace("error " + str(true.name), "predicted − true")}
+        t_in, t_out = (float(true[T][0]), float(true[T][-1])) if rollout else (None, None)
+        titles = {"true": _title(f"true {name}", true, t_out), "predicted": _title(f"predicted {name}", true, t_out),
+                  "error": _title("predicted − true", true, None)}
+        if inp is not None:
+            titles["input"] = _title(f"input {inp.name}", inp, t_in)
         for ax, col in zip(axes[0], cols):
             ax.set_title(titles[col], fontsize=style.font_size - 1)
         fig.supxlabel(st.label(pred[X]), fontsize=style.font_size)
@@ -130,18 +129,19 @@ def plot_errors(pred: xr.Dataset, outs: list[str], metrics: Mapping[str, float],
     with st.figure(style, st.TEXT_IN, 2.4, ncols=ncols) as (fig, axes):
         hist_ax, spec_ax = axes[0], axes[1]
         lowest, highest = np.inf, 0.0
+        errs = {name: sample_errors(pred[name], pred[f"{name}{PRED}"]) for name in outs}
+        shown = np.concatenate([e[finite_positive(e)] for e in errs.values()])
+        lo, hi = (shown.min(), shown.max()) if len(shown) else (1e-3, 1.0)
+        log = hi > 10 * lo  # a log axis only where the errors span a decade
+        bins = np.geomspace(lo / 1.05, hi * 1.05, 25) if log else np.linspace(lo * 0.95, hi * 1.05, 25)
+        if log:
+            hist_ax.set_xscale("log")
+        else:
+            hist_ax.xaxis.set_major_locator(MaxNLocator(5))
         for i, name in enumerate(outs):
             true, guess = pred[name], pred[f"{name}{PRED}"]
-            err = sample_errors(true, guess)
-            good = finite_positive(err)
-            lo, hi = (err[good].min(), err[good].max()) if good.any() else (1e-3, 1.0)
-            log = hi > 10 * lo  # a log axis only where the errors span a decade
-            bins = np.geomspace(lo / 1.05, hi * 1.05, 25) if log else np.linspace(lo * 0.95, hi * 1.05, 25)
-            hist_ax.hist(err[good], bins=bins, histtype="step", color=f"C{i}", label=name)
-            if log:
-                hist_ax.set_xscale("log")
-            else:
-                hist_ax.xaxis.set_major_locator(MaxNLocator(5))
+            err = errs[name]
+            hist_ax.hist(err[finite_positive(err)], bins=bins, histtype="step", color=f"C{i}", label=name)
             hist_ax.axvline(np.median(err), color=f"C{i}", ls="--", lw=0.8)
             # Both spectra relative to the truth's total energy: channels of different units compare,
             # and the error curve summed over a band squared is that band's error (band_* metrics).
