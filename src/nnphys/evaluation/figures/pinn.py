@@ -77,14 +77,13 @@ def plot_fields(ref: xr.Dataset, pred: xr.Dataset, names: Sequence[str], style: 
         for row, name in zip(axes, names):
             r, p = ref[name], pred[name]
             err = np.abs(p - r)
-            kw = dict(shading="auto", rasterized=True, **color_limits(r, style))
-            im = row[0].pcolormesh(ref[T], ref[X], r.T, **kw)
-            row[1].pcolormesh(ref[T], ref[X], p.T, **kw)
-            kw.pop("cmap"), kw.pop("vmin"), kw.pop("vmax")
-            ime = row[2].pcolormesh(ref[T], ref[X], err.T, cmap=style.error_cmap, **kw)
+            mesh = dict(shading="auto", rasterized=True)
+            lim = color_limits(r, style)
+            im = row[0].pcolormesh(ref[T], ref[X], r.T, **mesh, **lim)
+            row[1].pcolormesh(ref[T], ref[X], p.T, **mesh, **lim)
+            ime = row[2].pcolormesh(ref[T], ref[X], err.T, cmap=style.error_cmap, **mesh)
             fig.colorbar(im, ax=row[:2], label=st.label(r), shrink=0.9)
-            fig.colorbar(ime, ax=row[2], label=f"|error| [{r.attrs.get('units', '-')}]".replace("[1]", "[-]"),
-                         shrink=0.9, format="%.1e")
+            fig.colorbar(ime, ax=row[2], label=st.label(r, "|error|"), shrink=0.9, format="%.1e")
             row[0].set_ylabel(st.label(ref[X]))
             row[0].set_title(f"reference {r.attrs.get('long_name', name)}")
             row[1].set_title("PINN prediction")
