@@ -8,7 +8,7 @@ OPERATOR_CODE = ("models/__init__.py", "models/conv.py", "models/encoder_decoder
 
 
 def operator_runs():
-    """(task, run name) of every configured run, checked against the models defined."""
+    """(task, run name) of every configured run, checked against the models defined (a run listed twice: the first wins)."""
     cfg = config["operator"]
     out = []
     for i, r in enumerate(cfg["runs"]):
@@ -25,9 +25,7 @@ def operator_outputs():
 
 def operator_run_config(w):
     """Everything that changes a run's result, as the JSON the trainer reads."""
+    from nnphys.training.operator_data import run_config
+
     model, seed = w.run.rsplit("-s", 1)
-    cfg = config["operator"]
-    task = dict(cfg["tasks"][w.task])
-    if w.task != "poisson":
-        task.pop("outputs")
-    return as_json({"task": w.task, "arch": model, "seed": int(seed), "model": cfg["models"][model], **task})
+    return as_json(run_config(config["operator"], w.task, model, int(seed)))

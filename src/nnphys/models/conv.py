@@ -6,8 +6,15 @@ from torch import nn
 
 
 def conv3(c_in: int, c_out: int, periodic: bool, stride: int = 1) -> nn.Conv2d:
-    """3x3 convolution; circular padding on periodic fields so no edge is special."""
-    return nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1, padding_mode="circular" if periodic else "zeros")
+    """3x3 convolution; circular padding on periodic fields so no edge is special.
+
+    He initialization: it keeps the signal's variance through the ~20 GELU layers of a deep
+    U-Net path (torch's default shrinks it by ~3x per layer, and training then crawls).
+    """
+    conv = nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1, padding_mode="circular" if periodic else "zeros")
+    nn.init.kaiming_normal_(conv.weight, nonlinearity="relu")
+    nn.init.zeros_(conv.bias)
+    return conv
 
 
 def block(c_in: int, c_out: int, periodic: bool) -> nn.Sequential:

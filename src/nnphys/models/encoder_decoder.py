@@ -28,6 +28,7 @@ class EncoderDecoder(nn.Module):
                for i in reversed(range(depth))]
         self.decoder = nn.Sequential(*dec, block(widths[0], width, periodic))
         self.out = nn.Conv2d(width, out_channels, 1)
+        nn.init.zeros_(self.out.weight)  # start from a zero prediction: the He-initialized path may be large
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_divisible(x.shape[-2], x.shape[-1], self.depth, "encoder_decoder")

@@ -25,6 +25,7 @@ class UNet(nn.Module):
         self.ups = nn.ModuleList(up(w[i + 1], w[i], periodic) for i in range(depth))
         self.merges = nn.ModuleList(block(2 * w[i], w[i], periodic) for i in range(depth))
         self.out = nn.Conv2d(w[0], out_channels, 1)
+        nn.init.zeros_(self.out.weight)  # start from a zero prediction: the He-initialized path may be large
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_divisible(x.shape[-2], x.shape[-1], self.depth, "unet")

@@ -148,7 +148,8 @@ def train(cfg: dict, data_path: str | Path, out_dir: str | Path, device: torch.d
     steps_per_epoch = math.ceil(len(train_items) / tc["batch_size"])
     sched = schedule(opt, tc["schedule"], tc["lr"], tc["epochs"] * steps_per_epoch)
     best = Best(op.net)
-    ck = Checkpointer(out_dir / "checkpoint.pt", tc["checkpoint_every"], cfg,
+    # The fingerprint is part of the key: a checkpoint left by older code is not resumed.
+    ck = Checkpointer(out_dir / "checkpoint.pt", tc["checkpoint_every"], {**cfg, "fingerprint": fingerprint},
                       {"model": op.net, "optimizer": opt, "scheduler": sched, "best": best})
     start, history = ck.resume()
     history = history or {"loss_train": [], "loss_val": [], "val_rel_l2": [], "lr": [], "wall_time": []}

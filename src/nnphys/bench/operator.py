@@ -1,0 +1,117 @@
+"""Neural-operator benchmark: training time to the accuracy bars, inference vs reference-solver throughput.
+
+Runs the default experiment's operator stage (config.yaml: reference data, models, training settings)
+outside Snakemake, in a temporary folder: for each task and model it generates the reference data with
+the physics module, trains, evaluates, and reports
+
+* ``seconds_to_bar``: training wall time until the validation rel. L2 error (poisson: phi, E mean;
+  heat2d: one step) first reaches the bar (poisson: FNO 1e-2, U-Net and encoder-decoder 3e-2;
+  heat2d: 1e-3), null if never;
+* the test metrics (rel. L2, heat2d one-step and 50-step rollout errors) and whether the bars hold
+  (heat2d also: rollout error at the last step <= 5e-2);
+* ``infer_samples_per_s`` and ``reference_samples_per_s`` (the physics module's batched solver on the
+  same test inputs, same process) and their ratio.
+
+Timings depend on the machine and its load: compare on a quiet one.
+
+    python -m nnphys.bench operator [--config config.yaml] [--threads 2] [--tasks poisson heat2d]
+                                    [--models fno unet] [--out results/bench/operator.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import xarray as xr
+import yaml
+
+from nnphys import physics
+from nnphys.device import select
+from nnphys.io import write_dataset, write_json
+from nnphys.training.operator_data import run_config
+
+REPO = Path(__file__).resolve().parents[3]
+BARS = {"poisson": {"fno": 1e-2, "unet": 3e-2, "encoder_decoder": 3e-2}, "heat2d": {}}
+HEAT2D_ONE_STEP_BAR, HEAT2D_ROLLOUT_BAR = 1e-3, 5e-2
+
+
+def resolved_config(path: Path) -> dict:
+    """config.yaml with the schema defaults filled, as the workflow sees it."""
+    from snakemake.utils import validate
+
+    config = yaml.safe_load(path.read_text())
+    for section in ("reference", "operator"):
+        config.setdefault(section, {})
+        validate(config[section], str(REPO / "workflow" / "schemas" / f"{section}.schema.yaml"), set_default=True)
+    return config
+
+
+def seconds_to(history: Path, bar: float) -> float | None:
+    h = xr.load_dataset(history)
+    hit = np.nonzero(h["val_rel_l2"].values <= bar)[0]
+    return float(h["wall_time"].values[hit[0]]) if len(hit) else None
+
+
+def bench_run(config: dict, task: str, model: str, data: Path, work: Path, device) -> dict:
+    from nnphys.training.operator import train
+    from nnphys.training.operator_eval import evaluate
+
+    cfg = run_config(config["operator"], task, model, seed=0)
+    out = work / task / f"{model}-s0"
+    summary = train(cfg, data, out, device, show_progress=False)
+    m = evaluate(out / "model.pt", data, out, device)["metrics"]
+    bar = BARS[task].get(model, HEAT2D_ONE_STEP_BAR if task == "heat2d" else None)
+    row = {"architecture": cfg["model"]["architecture"], "epochs": summary["epochs"],
+           "train_seconds": summary["train_seconds"], "bar": bar,
+           "seconds_to_bar": seconds_to(out / "history.nc", bar) if bar else None,
+           "infer_samples_per_s": m["infer_samples_per_s"], "reference_samples_per_s": m["reference_samples_per_s"],
+           "reference_over_infer": m["reference_samples_per_s"] / m["infer_samples_per_s"],
+           "test": {k: m[k] for k in ("rel_l2_mean", "rel_l2_p95", "equivariance_error", "zero_shot_rel_l2",
+                                      "one_step_rel_l2", "rollout_rel_l2_final") if k in m}}
+    if task == "poisson":
+        row["bar_met"] = bool(bar is not None and m["rel_l2_mean"] <= bar)
+    else:
+        row["bar_met"] = bool(m["one_step_rel_l2"] <= HEAT2D_ONE_STEP_BAR
+                              and m["rollout_rel_l2_final"] <= HEAT2D_ROLLOUT_BAR)
+    return row
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(prog="python -m nnphys.bench operator", description=__doc__.splitlines()[0])
+    parser.add_argument("--config", type=Path, default=REPO / "config.yaml")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--tasks", nargs="+", default=["poisson", "heat2d"])
+    parser.add_argument("--models", nargs="+", default=None, help="default: each task's models in config runs")
+    parser.add_argument("--out", type=Path, default=Path("results/bench/operator.json"))
+    args = parser.parse_args(argv)
+
+    config = resolved_config(args.config)
+    device = select(args.device, args.threads)
+    result = {"machine": {"platform": platform.platform(), "processor": platform.processor(),
+                          "torch": torch.__version__, "threads": args.threads, "device": str(device)},
+              "tasks": {}}
+    with tempfile.TemporaryDirectory(prefix="nnphys-bench-operator-") as tmp:
+        work = Path(tmp)
+        for task in args.tasks:
+            p = physics.params(task, config["reference"][task])
+            t0 = time.perf_counter()
+            data = write_dataset(physics.get(task).solve(p), work / f"{task}.nc", params=dataclasses.asdict(p),
+                                 seed=p.seed)
+            models = args.models or [m for r in config["operator"]["runs"] if r["task"] == task for m in r["models"]]
+            rows = {}
+            for model in dict.fromkeys(models):
+                rows[model] = bench_run(config, task, model, data, work, device)
+                print(f"{task} {model}: {rows[model]}", flush=True)
+            result["tasks"][task] = {"reference_seconds": time.perf_counter() - t0 - sum(
+                r["train_seconds"] for r in rows.values()), "grid": p.n, "samples": p.n_samples, "models": rows}
+    write_json(args.out, result)
+    print(f"wrote {args.out}")
+    return result
