@@ -2,36 +2,19 @@
 # Runs are config pinn.runs: problem x model x seed -> {RESULTS}/pinn/{problem}/{model}-s{seed}/.
 # Evaluation only reads model.pt and the reference: re-evaluating never retrains.
 
+from nnphys.training import pinn_config
+
 PINN_PROBLEMS = ("heat1d", "nls", "heat1d_inverse")
 PINN_PHYSICS = {"heat1d": "heat1d", "nls": "nls", "heat1d_inverse": "heat1d"}
-PINN_CODE = ("models/mlp.py", "training", "evaluation/pinn_metrics.py", "physics", "io.py", "device.py")
+# the sources PINN jobs run (not all of training/: operator code must not rerun PINNs)
+PINN_CODE = ("models/mlp.py", "evaluation/pinn_metrics.py", "physics", "io.py", "device.py") + tuple(
+    f"training/{m}.py" for m in ("pinn", "pinn_runs", "pinn_config", "derivatives", "sampling", "problems",
+                                 "optimizers", "levenberg_marquardt", "inverse", "predict", "checkpoint",
+                                 "guard", "progress"))
 
 
-def pinn_runs():
-    """(problem, run name) of every configured run, checked against the models and problems defined."""
-    cfg = config["pinn"]
-    out = []
-    for i, r in enumerate(cfg["runs"]):
-        if r["model"] not in cfg["models"]:
-            raise WorkflowError(f"config key 'pinn.runs[{i}].model': no model {r['model']!r} in pinn.models")
-        if r["problem"] not in cfg["problems"]:
-            raise WorkflowError(f"config key 'pinn.runs[{i}].problem': no settings for {r['problem']!r} in pinn.problems")
-        out += [(r["problem"], f"{r['model']}-s{s}") for s in r["seeds"]]
-    return out
-
-
-def pinn_outputs():
-    return [f"{RESULTS}/pinn/{p}/{run}/metrics.json" for p, run in pinn_runs()]
-
-
-def pinn_run_config(w):
-    """Everything that changes a run's result, as the JSON the trainer reads."""
-    model, seed = w.run.rsplit("-s", 1)
-    cfg = config["pinn"]
-    training = dict(cfg["problems"][w.problem])
-    training.update({k: cfg[k] for k in ("log_every", "eval_every", "checkpoint_every")})
-    return as_json({"problem": w.problem, "model_name": model, "model": cfg["models"][model],
-                    "seed": int(seed), "training": training})
+# Every run's metrics.json (rule all); lambdas keep `snakemake --lint` clean, the logic is in the package.
+pinn_outputs = lambda: [f"{RESULTS}/pinn/{p}/{run}/metrics.json" for p, run in pinn_config.runs(config["pinn"])]
 
 
 rule pinn_train:
@@ -44,7 +27,7 @@ rule pinn_train:
         model=f"{RESULTS}/pinn/{{problem}}/{{run}}/model.pt",
         history=f"{RESULTS}/pinn/{{problem}}/{{run}}/history.nc",
     params:
-        cfg=pinn_run_config,
+        cfg=lambda w: as_json(pinn_config.run_config(config["pinn"], w.problem, w.run)),
         device=config["device"],
         code=fingerprint(*PINN_CODE),
         out=lambda w: f"{RESULTS}/pinn/{w.problem}/{w.run}",

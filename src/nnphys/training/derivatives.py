@@ -23,19 +23,19 @@ import torch
 from nnphys.models.mlp import MLP
 
 
-def _tanh(a):
+def _tanh(a, third: bool):
     s = torch.tanh(a)
     d1 = 1 - s * s
     d2 = -2 * s * d1
-    return s, d1, d2, -2 * d1 * (1 - 3 * s * s)
+    return s, d1, d2, (-2 * d1 * (1 - 3 * s * s) if third else None)
 
 
-def _sin(a):
+def _sin(a, third: bool):
     s, c = torch.sin(a), torch.cos(a)
-    return s, c, -s, -c
+    return s, c, -s, (-c if third else None)
 
 
-# activation -> (σ, σ', σ'', σ''') evaluated together, sharing work
+# activation -> value and first three derivatives (the third only when asked), sharing work
 DERIVATIVES = {"tanh": _tanh, "sin": _sin}
 
 
@@ -47,7 +47,7 @@ class _ActivationJet(torch.autograd.Function):
     def forward(ctx, h, bias, n_first, sel, activation):
         a = h[0] + bias
         da, d2a = h[1:1 + n_first], h[1 + n_first:]
-        s, s1, s2, s3 = DERIVATIVES[activation](a)
+        s, s1, s2, _ = DERIVATIVES[activation](a, False)
         out = torch.empty_like(h)
         out[0] = s
         torch.mul(da, s1, out=out[1:1 + n_first])
@@ -65,18 +65,31 @@ class _ActivationJet(torch.autograd.Function):
         n_first, sel = ctx.n_first, ctx.sel
         a = h[0] + bias
         da, d2a = h[1:1 + n_first], h[1 + n_first:]
-        _, s1, s2, s3 = DERIVATIVES[ctx.activation](a)
+        _, s1, s2, s3 = DERIVATIVES[ctx.activation](a, bool(sel))
         gs, gda, gd2a = g[0], g[1:1 + n_first], g[1 + n_first:]
         gh = torch.empty_like(h)
         # ∂/∂a:  gs σ' + Σ_j g'_j a'_j σ'' + Σ_k g''_k (σ''' p_k² + σ'' a''_k)
-        ga = gs * s1 + s2 * (gda * da).sum(0)
-        torch.mul(gda, s1, out=gh[1:1 + n_first])
+        # accumulated slot by slot in place: .sum(0) over the few slots would zero-fill N × features buffers
+        ga = gs * s1
+        acc = None
+        if n_first:
+            acc = gda[0] * da[0]
+            for j in range(1, n_first):
+                acc.addcmul_(gda[j], da[j])
+            torch.mul(gda, s1, out=gh[1:1 + n_first])
         if sel:
             p = da[sel]
-            ga += s3 * (gd2a * p * p).sum(0) + s2 * (gd2a * d2a).sum(0)
+            acc3 = gd2a[0] * p[0] * p[0]
+            acc.addcmul_(gd2a[0], d2a[0])
+            for k in range(1, len(sel)):
+                acc3.addcmul_(gd2a[k] * p[k], p[k])
+                acc.addcmul_(gd2a[k], d2a[k])
+            ga.addcmul_(acc3, s3)
             torch.mul(gd2a, s1, out=gh[1 + n_first:])
             # ∂/∂a'_j gets 2 g''_k σ'' p_k from each second direction k built on slot j
             gh[1:1 + n_first].index_add_(0, torch.tensor(sel, device=h.device), 2 * gd2a * p * s2)
+        if acc is not None:
+            ga.addcmul_(acc, s2)
         gh[0] = ga
         return gh, ga.sum(0), None, None, None
 

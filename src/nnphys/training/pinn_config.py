@@ -1,0 +1,38 @@
+"""The PINN runs a config defines (pinn.runs: problem x model x seed) and each run's resolved settings.
+
+Pure config logic (no torch), used by the Snakemake rules at parse time.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from nnphys.configcheck import ConfigError
+
+RUN = re.compile(r"(?P<model>.+)-s(?P<seed>\d+)")
+PER_RUN = ("log_every", "eval_every", "checkpoint_every")
+
+
+def runs(cfg: dict[str, Any]) -> list[tuple[str, str]]:
+    """(problem, run name "{model}-s{seed}") of every configured run; unknown models or problems name the key."""
+    out = []
+    for i, r in enumerate(cfg.get("runs", [])):
+        if r["model"] not in cfg.get("models", {}):
+            raise ConfigError(f"config key 'pinn.runs[{i}].model': no model {r['model']!r} in pinn.models")
+        if r["problem"] not in cfg.get("problems", {}):
+            raise ConfigError(f"config key 'pinn.runs[{i}].problem': no settings for {r['problem']!r} "
+                              "in pinn.problems")
+        out += [(r["problem"], f"{r['model']}-s{s}") for s in r["seeds"]]
+    return out
+
+
+def run_config(cfg: dict[str, Any], problem: str, run: str) -> dict[str, Any]:
+    """Everything that changes the result of run ``run`` of ``problem``: what ``pinn-train --config`` reads."""
+    m = RUN.fullmatch(run)
+    if m is None or m["model"] not in cfg["models"]:
+        raise ConfigError(f"PINN run {run!r}: expected '<model>-s<seed>' with a model of pinn.models")
+    training = dict(cfg["problems"][problem])
+    training.update({k: cfg[k] for k in PER_RUN})
+    return {"problem": problem, "model_name": m["model"], "model": cfg["models"][m["model"]],
+            "seed": int(m["seed"]), "training": training}
