@@ -52,9 +52,9 @@ def scontrol_job(job_id: str) -> dict[str, str]:
 
 
 def without_timings(obj):
-    """A metrics JSON without wall-clock entries (keys ending in 'seconds'), which no two runs share."""
+    """A metrics JSON without wall-clock entries (``*seconds``, throughputs ``*_per_s``), which no two runs share."""
     if isinstance(obj, dict):
-        return {k: without_timings(v) for k, v in obj.items() if not k.endswith("seconds")}
+        return {k: without_timings(v) for k, v in obj.items() if not re.search(r"(seconds|_per_s)$", k)}
     return obj
 
 
