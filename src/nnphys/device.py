@@ -4,8 +4,9 @@ On a workstation with several GPUs, concurrent jobs must not all land on GPU 0, 
 Snakemake only counts GPUs (``--resources gpu=N``), it does not say which one a job
 gets. So a process that resolves to CUDA with more than one visible GPU claims a
 free GPU *slot*: an exclusive ``fcntl`` lock on one file per physical GPU, held until
-the process exits (the kernel releases it even after a crash). Under SLURM the job's
-GPUs are already its own (Slurm sets ``CUDA_VISIBLE_DEVICES``): no lock, first one.
+the process exits (the kernel releases it even after a crash). Only visible GPUs are
+candidates, so under SLURM a job stays on the GPUs Slurm gave it (Slurm sets
+``CUDA_VISIBLE_DEVICES``; with one GPU per job there is nothing to choose or lock).
 """
 
 from __future__ import annotations
@@ -85,8 +86,8 @@ def _cuda_device_ids(torch) -> list[str]:
 
 
 def _cuda(torch):
-    """This process's CUDA device: a claimed slot when several GPUs are visible outside SLURM."""
-    if "SLURM_JOB_ID" in os.environ or torch.cuda.device_count() < 2:
+    """This process's CUDA device: a claimed slot when several GPUs are visible."""
+    if torch.cuda.device_count() < 2:
         return torch.device("cuda", 0)
     slot = claim_gpu_slot(_cuda_device_ids(torch))
     torch.cuda.set_device(slot)  # stray .cuda() calls in libraries land on the same GPU
