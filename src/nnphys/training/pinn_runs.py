@@ -112,9 +112,9 @@ def evaluate_run(model_path: str | Path, reference: xr.Dataset, out: str | Path,
     m = metrics(pred, ref.values, s.outputs, res)
     if "unknowns" in model:
         for name, value in model["unknowns"].values().items():
-            true = float(getattr(s.params, name))
-            m[f"{name}_hat"] = value.item()
-            m[f"{name}_rel_error"] = abs(float(value) - true) / abs(true)
+            true, estimate = float(getattr(s.params, name)), value.item()
+            m[f"{name}_hat"] = estimate
+            m[f"{name}_rel_error"] = abs(estimate - true) / abs(true)
     _write_prediction(pred, s, reference, out / "prediction.nc", run, fingerprint)
     result = {"kind": "pinn", "problem": problem, "model": run["model_name"], "seed": int(run["seed"]),
               "run": run_name(run), "device": state.get("device", str(device)),
