@@ -21,6 +21,10 @@ SNAKEFILE = REPO / "Snakefile"
 CONFIG = REPO / "config.yaml"
 SMOKE = REPO / "workflow" / "presets" / "smoke.yaml"
 
+# Test this checkout, whichever checkout pip installed: in-process imports (pyproject's pythonpath)
+# and every subprocess (snakemake, the CLI, SLURM jobs inherit the environment) find src/ first.
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO / "src"), os.environ.get("PYTHONPATH")]))
+
 
 def snakemake(workdir: Path, *args: str, preset: Path = SMOKE, overrides=(), timeout: float = 900
               ) -> subprocess.CompletedProcess:
