@@ -107,6 +107,13 @@ def cmd_operator_evaluate(args: argparse.Namespace) -> None:
     evaluate(args.model, args.reference, args.out_dir, select(args.device, args.threads), fingerprint=args.fingerprint)
 
 
+def _torch_job_options(p: argparse.ArgumentParser) -> None:
+    """Options shared by the training and evaluation commands."""
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (Snakemake's threads)")
+    p.add_argument("--fingerprint", default="", help="source fingerprint recorded in the outputs")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nnphys", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -159,9 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", type=_json, required=True, help="the run's resolved config as JSON")
     p.add_argument("--reference", required=True, help="reference netCDF (physics parameters, rel. L2, data)")
     p.add_argument("--out-dir", required=True)
-    p.add_argument("--device", default="auto")
-    p.add_argument("--threads", type=int, default=None)
-    p.add_argument("--fingerprint", default="")
+    _torch_job_options(p)
     p.set_defaults(func=cmd_pinn_train)
 
     p = sub.add_parser("pinn-evaluate", help="evaluate a trained PINN; writes prediction.nc and metrics.json")
@@ -169,27 +174,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", required=True, help="model.pt written by pinn-train")
     p.add_argument("--reference", required=True)
     p.add_argument("--out-dir", required=True)
-    p.add_argument("--device", default="auto")
-    p.add_argument("--threads", type=int, default=None)
-    p.add_argument("--fingerprint", default="")
+    _torch_job_options(p)
     p.set_defaults(func=cmd_pinn_evaluate)
 
     p = sub.add_parser("operator-train", help="train a neural operator; writes model.pt and history.nc (resumes)")
     p.add_argument("--config", type=_json, required=True, help="the run's resolved config as JSON")
     p.add_argument("--reference", required=True, help="reference netCDF of the run's task")
     p.add_argument("--out-dir", required=True)
-    p.add_argument("--device", default="auto")
-    p.add_argument("--threads", type=int, default=None)
-    p.add_argument("--fingerprint", default="")
+    _torch_job_options(p)
     p.set_defaults(func=cmd_operator_train)
 
     p = sub.add_parser("operator-evaluate", help="evaluate a trained neural operator; writes prediction.nc, metrics.json")
     p.add_argument("--model", required=True, help="model.pt written by operator-train")
     p.add_argument("--reference", required=True)
     p.add_argument("--out-dir", required=True)
-    p.add_argument("--device", default="auto")
-    p.add_argument("--threads", type=int, default=None)
-    p.add_argument("--fingerprint", default="")
+    _torch_job_options(p)
     p.set_defaults(func=cmd_operator_evaluate)
 
     return parser
