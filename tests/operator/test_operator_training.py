@@ -116,3 +116,24 @@ def test_cli_mismatched_reference_exits_2_naming_the_file(poisson_file, heat2d_f
     err = capsys.readouterr().err
     assert "heat2d.nc" in err and "missing variable 'rho'" in err and "Traceback" not in err
     assert not (out / "metrics.json").exists()
+
+
+@pytest.mark.parametrize("clip, moved", [(1e-20, False), (0, True)])
+def test_gradient_clipping_bounds_the_step(poisson_file, tmp_path, run_config, clip, moved):
+    """Adam's step is ~lr * g / (|g| + eps): a gradient clipped far below eps barely moves the weights.
+
+    The U-Net's output layer starts at zero, so its weights after training measure how far training went.
+    """
+    train(run_config("poisson", "unet", epochs=1, clip_grad_norm=clip), poisson_file, tmp_path / "c", CPU,
+          show_progress=False)
+    out = _weights(tmp_path / "c" / "model.pt")["out.weight"].abs().max().item()
+    assert (out > 1e-4) if moved else (out < 1e-9)
+
+
+@pytest.mark.parametrize("value", [-1.0, "big"])
+def test_schema_rejects_bad_clip_grad_norm(repo, value):
+    from snakemake.utils import validate
+
+    section = {"tasks": {"poisson": {"training": {"clip_grad_norm": value}}}}
+    with pytest.raises(Exception, match="clip_grad_norm"):
+        validate(section, str(repo / "workflow" / "schemas" / "operator.schema.yaml"), set_default=True)

@@ -1,7 +1,8 @@
 """Training loop for neural operators (poisson rho -> phi/E, heat2d u(t) -> u(t + dt)).
 
 Mini-batch AdamW with a one-cycle or cosine learning-rate schedule stepped per batch,
-MSE in normalized units, early stopping on the validation loss (the best weights are
+the gradient's global norm clipped to ``clip_grad_norm`` (a one-cycle peak otherwise
+lets a rare large step throw a deep U-Net off), MSE in normalized units, early stopping on the validation loss (the best weights are
 kept), bf16 autocast on CUDA only, a checkpoint every ``checkpoint_every`` epochs that
 resumes bit for bit on CPU, and a NaN guard. heat2d may unroll ``unroll`` steps: the
 loss then sums the one-step losses along the model's own trajectory, which trains it
@@ -170,6 +171,8 @@ def train(cfg: dict, data_path: str | Path, out_dir: str | Path, device: torch.d
             check_finite({"mse": loss}, epoch * steps_per_epoch + i)
             opt.zero_grad(set_to_none=True)
             loss.backward()
+            if tc["clip_grad_norm"]:
+                torch.nn.utils.clip_grad_norm_(op.net.parameters(), tc["clip_grad_norm"])
             opt.step()
             sched.step()
             total += float(loss.detach()) * len(b)
