@@ -47,20 +47,21 @@ def _profiles(ax, da: xr.DataArray, n: int = 4) -> None:
     ax.legend(fontsize=7)
 
 
-def heat1d(ds: xr.Dataset) -> plt.Figure:
+def _space_time(da: xr.DataArray, cmap: str, title: str) -> plt.Figure:
+    """Map of da(t, x) beside its profiles at a few times."""
     fig, axes = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
-    _map(axes[0], ds["u"], T, X, cmap="inferno")
-    _profiles(axes[1], ds["u"])
-    fig.suptitle("heat1d reference: u_t = k u_xx (Crank-Nicolson)")
+    _map(axes[0], da, T, X, cmap=cmap)
+    _profiles(axes[1], da)
+    fig.suptitle(title)
     return fig
+
+
+def heat1d(ds: xr.Dataset) -> plt.Figure:
+    return _space_time(ds["u"], "inferno", "heat1d reference: u_t = k u_xx (Crank-Nicolson)")
 
 
 def nls(ds: xr.Dataset) -> plt.Figure:
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
-    _map(axes[0], ds["h_abs"], T, X, cmap="YlGnBu")
-    _profiles(axes[1], ds["h_abs"])
-    fig.suptitle("nls reference: |h(t, x)| (split-step Fourier)")
-    return fig
+    return _space_time(ds["h_abs"], "YlGnBu", "nls reference: |h(t, x)| (split-step Fourier)")
 
 
 def poisson(ds: xr.Dataset, n_samples: int = 2) -> plt.Figure:
