@@ -11,8 +11,9 @@ on small PINNs, at O(M P² + P³) per step — hence only for small networks (P 
 
 J comes without M backward passes: each residual row depends on one network evaluation (or, for
 periodic boundary pairs, two), so the backward pass of Σ_rows r[:, c] yields, at every layer, the
-gradient G of each row w.r.t. that layer's pre-activations; the row's weight Jacobian is then
-Σ_k G_kᵀ ⊗ H_k over the jet slots k (H the layer input), and its bias Jacobian G_0.
+gradient G of each row w.r.t. that layer's pre-activations (:meth:`JetPass.backward` with ``per_row``);
+the row's weight Jacobian is then Σ_k G_kᵀ ⊗ H_k over the jet slots k (H the layer input), and its bias
+Jacobian G_0.
 Scalar unknowns (inverse problems) get their column by a double-backward product.
 """
 
@@ -29,17 +30,18 @@ def _rows_jacobian(out: torch.Tensor, r_c: torch.Tensor, tape: list, rows: torch
                    columns: dict, extra: list[torch.nn.Parameter]) -> None:
     """Write the Jacobian (n, P) of one residual component r_c (n,) into ``out``;
     ``columns`` maps each parameter to its column slice."""
-    pre = [p for _, _, p in tape]
-    grads = torch.autograd.grad(r_c.sum(), pre, retain_graph=True)
-    for (layer, h, _), g in zip(tape, grads):
-        jw = torch.einsum("kmo,kmi->moi", g, h).reshape(g.shape[1], -1)
-        jb = g[0]
-        cw, cb = columns[layer.weight], columns[layer.bias]
-        if rows is None:
-            out[:, cw], out[:, cb] = jw, jb
-        else:
-            out[:, cw].index_add_(0, rows, jw)
-            out[:, cb].index_add_(0, rows, jb)
+    grads = torch.autograd.grad(r_c.sum(), [rec.out for rec in tape], retain_graph=True)
+    for rec, g_out in zip(tape, grads):
+        def write(l, r, h, g, layers=rec.layers):
+            jw = torch.einsum("mko,mki->moi", g, h).reshape(g.shape[0], -1)
+            cw, cb = columns[layers[l].weight], columns[layers[l].bias]
+            if rows is None:
+                out[r, cw], out[r, cb] = jw, g[:, 0]
+            else:
+                out[:, cw].index_add_(0, rows[r], jw)
+                out[:, cb].index_add_(0, rows[r], g[:, 0])
+
+        rec.jet_pass.backward(g_out, per_row=write)
     for p in extra:
         v = torch.zeros_like(r_c, requires_grad=True)
         (gp,) = torch.autograd.grad((r_c * v).sum(), p, create_graph=True, allow_unused=True)
