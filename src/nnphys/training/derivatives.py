@@ -25,6 +25,8 @@ pre-activation gradient G, chunk by chunk, to the caller (the row's weight Jacob
 
 from __future__ import annotations
 
+import math
+import weakref
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -80,6 +82,31 @@ def _unfilled():
         torch.utils.deterministic.fill_uninitialized_memory = flag
 
 
+class _Buffers:
+    """Flat scratch buffers handed from one pass to the next. A fresh buffer of a pass's size (tens of MB)
+    comes straight from the OS, and the first touch of its pages costs about a tenth of a training step.
+    A pass's buffer comes back when the pass is garbage (its autograd graph freed); a few are kept."""
+
+    keep = 4
+
+    def __init__(self):
+        self.free: list[torch.Tensor] = []  # most recently returned last
+
+    def take(self, like: torch.Tensor, numel: int) -> torch.Tensor:
+        for i, buf in enumerate(self.free):
+            if buf.numel() == numel and buf.dtype == like.dtype and buf.device == like.device:
+                return self.free.pop(i)
+        with _unfilled():
+            return like.new_empty(numel)
+
+    def give(self, buf: torch.Tensor) -> None:
+        self.free.append(buf)
+        del self.free[:-self.keep]
+
+
+_buffers = _Buffers()
+
+
 def _over_chunks(n: int, rows: int, work: Callable[[list[slice]], object], threads: int) -> list:
     """``work`` on contiguous groups of row chunks, one group per thread; results in row order.
 
@@ -124,10 +151,14 @@ class JetPass:
         self.threads = torch.get_num_threads()
         cache_rows = CHUNK_BYTES // (self.k * max(w.shape[0] for w in ws) * h0.element_size())
         self.rows = max(1, min(cache_rows, max(MIN_THREAD_ROWS, -(-self.n // self.threads))))
-        with _unfilled():
-            self.hs = [h0.contiguous()] + [h0.new_empty(self.n, self.k, w.shape[0]) for w in ws[:-1]]
-            self.zs = [h0.new_empty(self.n, self.k, w.shape[0]) for w in ws[:-1]]
-            self.d1s = [h0.new_empty(self.n, w.shape[0]) for w in ws[:-1]]
+        shapes = ([(self.n, self.k, w.shape[0]) for w in ws[:-1]] * 2 + [(self.n, w.shape[0]) for w in ws[:-1]])
+        sizes = [math.prod(shape) for shape in shapes]
+        scratch = _buffers.take(h0, sum(sizes))
+        weakref.finalize(self, _buffers.give, scratch)
+        views = [part.view(shape) for part, shape in zip(scratch.split(sizes), shapes)]
+        hidden = len(ws) - 1
+        self.hs = [h0.contiguous()] + views[:hidden]
+        self.zs, self.d1s = views[hidden:2 * hidden], views[2 * hidden:]
 
     def forward(self) -> torch.Tensor:
         with _unfilled():
