@@ -12,7 +12,7 @@ reverse-mode graphs. The loss is then differentiated w.r.t. the weights by backp
 pass, whose backward (:meth:`JetPass.backward`, derived from the lines above; checked by gradcheck in the
 tests) is written by hand: the elementwise work, not the matrix products, dominates a naive version.
 
-Rows are processed in chunks small enough for the (rows, K, features) working set to stay in cache, which
+On CPU, rows are processed in chunks small enough for the (rows, K, features) working set to stay in cache, which
 makes the elementwise work several times cheaper than on full N × features buffers, and the chunks are
 shared out among torch's intra-op threads, each running single-threaded torch operations: one thread per
 operation on a cache-sized chunk beats splitting every small operation across threads. tanh is evaluated as
@@ -25,6 +25,7 @@ pre-activation gradient G, chunk by chunk, to the caller (the row's weight Jacob
 
 from __future__ import annotations
 
+import functools
 import math
 import weakref
 from collections.abc import Callable, Sequence
@@ -67,8 +68,6 @@ CHUNK_BYTES = 1 << 20
 # below this many rows a chunk is not worth a thread of its own
 MIN_THREAD_ROWS = 256
 
-_pool: ThreadPoolExecutor | None = None
-
 
 @contextmanager
 def _unfilled():
@@ -107,25 +106,28 @@ class _Buffers:
 _buffers = _Buffers()
 
 
+@functools.cache
+def _pool(threads: int) -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=threads, thread_name_prefix="nnphys-jet")
+
+
 def _over_chunks(n: int, rows: int, work: Callable[[list[slice]], object], threads: int) -> list:
     """``work`` on contiguous groups of row chunks, one group per thread; results in row order.
 
     The groups depend only on ``n``, ``rows`` and ``threads``, so results are deterministic. While the
     threads run, torch is single-threaded (each thread's operations stay on its own core); torch's thread
     count is restored afterwards. A thread first used in here keeps one intra-op thread of its own."""
-    global _pool
     chunks = [slice(r0, min(r0 + rows, n)) for r0 in range(0, n, rows)]
     threads = min(threads, len(chunks))
     if threads <= 1:
         return [work(chunks)]
     bounds = [len(chunks) * i // threads for i in range(threads + 1)]
     groups = [chunks[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
-    if _pool is None or _pool._max_workers < threads:
-        _pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="nnphys-jet")
+    pool = _pool(threads)
     saved = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        return [f.result() for f in [_pool.submit(_no_grad, work, g) for g in groups]]
+        return [f.result() for f in [pool.submit(_no_grad, work, g) for g in groups]]
     finally:
         torch.set_num_threads(saved)
 
@@ -148,9 +150,12 @@ class JetPass:
         self.n, self.k = h0.shape[:2]
         self.n_first, self.sel, self.ws, self.bs = n_first, list(sel), list(ws), list(bs)
         self.value, self.higher = ACTIVATIONS[activation]
-        self.threads = torch.get_num_threads()
-        cache_rows = CHUNK_BYTES // (self.k * max(w.shape[0] for w in ws) * h0.element_size())
-        self.rows = max(1, min(cache_rows, max(MIN_THREAD_ROWS, -(-self.n // self.threads))))
+        if h0.device.type == "cpu":
+            self.threads = torch.get_num_threads()
+            cache_rows = CHUNK_BYTES // (self.k * max(w.shape[0] for w in ws) * h0.element_size())
+            self.rows = max(1, min(cache_rows, max(MIN_THREAD_ROWS, -(-self.n // self.threads))))
+        else:  # an accelerator wants few large kernels
+            self.threads, self.rows = 1, max(1, self.n)
         shapes = ([(self.n, self.k, w.shape[0]) for w in ws[:-1]] * 2 + [(self.n, w.shape[0]) for w in ws[:-1]])
         sizes = [math.prod(shape) for shape in shapes]
         scratch = _buffers.take(h0, sum(sizes))
