@@ -93,3 +93,13 @@ def test_params_name_bad_choice(problem, cfg, key):
     """Direct CLI use (without the workflow's schema check) still names the key."""
     with pytest.raises(ConfigError, match=rf"'{key}'"):
         physics.params(problem, cfg)
+
+
+def test_a_problems_own_history_cadence_overrides_the_pinn_default(repo):
+    from nnphys.training.pinn_config import run_config
+
+    cfg = yaml.safe_load((repo / "config.yaml").read_text())["pinn"]
+    heat = run_config(cfg, "heat1d", "tanh-3x20-f64-s0")["training"]
+    nls = run_config(cfg, "nls", "tanh-4x64-periodic-s0")["training"]
+    assert (heat["eval_every"], nls["eval_every"]) == (10, cfg["eval_every"])
+    assert heat["log_every"] == nls["log_every"] == cfg["log_every"]

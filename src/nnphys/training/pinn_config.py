@@ -32,7 +32,6 @@ def run_config(cfg: dict[str, Any], problem: str, run: str) -> dict[str, Any]:
     m = RUN.fullmatch(run)
     if m is None or m["model"] not in cfg["models"]:
         raise ConfigError(f"PINN run {run!r}: expected '<model>-s<seed>' with a model of pinn.models")
-    training = dict(cfg["problems"][problem])
-    training.update({k: cfg[k] for k in PER_RUN})
+    training = {k: cfg[k] for k in PER_RUN} | cfg["problems"][problem]  # a problem's own setting wins
     return {"problem": problem, "model_name": m["model"], "model": cfg["models"][m["model"]],
             "seed": int(m["seed"]), "training": training}
