@@ -36,9 +36,10 @@ def cmd_reference(args: argparse.Namespace) -> None:
 
 def cmd_quicklook(args: argparse.Namespace) -> None:
     from nnphys.evaluation.quicklook import quicklook
+    from nnphys.evaluation.style import Style
     from nnphys.io import read_dataset
 
-    quicklook(args.problem, read_dataset(args.dataset), args.out)
+    quicklook(args.problem, read_dataset(args.dataset), args.out, Style.from_config(args.style))
 
 
 def cmd_tables(args: argparse.Namespace) -> None:
@@ -129,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("problem")
     p.add_argument("--dataset", required=True)
     p.add_argument("--out", required=True)
+    p.add_argument("--style", type=_json, default={}, help="the report's plotting options as JSON")
     p.set_defaults(func=cmd_quicklook)
 
     p = sub.add_parser("tables", help="error tables (CSV, Markdown) from the runs' metrics.json files")

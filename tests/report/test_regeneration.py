@@ -14,7 +14,7 @@ import time
 import pytest
 
 REPORT_RULES = {"figures", "report_tables", "pinn_figures", "operator_figures", "summary_figure", "report_summary",
-                "all"}
+                "reference_quicklook", "all"}
 
 
 def rules_run(output: str) -> set[str]:

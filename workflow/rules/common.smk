@@ -33,6 +33,14 @@ def as_json(obj):
     return json.dumps(obj, sort_keys=True, separators=(",", ":"))
 
 
+STYLE_KEYS = ("dpi", "font_size", "cmap", "diverging_cmap", "error_cmap")
+
+
+def style_json():
+    """The report's plotting options (config key report): every figure rule, quick-looks included, reads them."""
+    return as_json({k: config["report"][k] for k in STYLE_KEYS})
+
+
 def fingerprint(*parts):
     """Fingerprint of the package sources a rule runs; editing them reruns the rule."""
     return source_fingerprint(*parts)

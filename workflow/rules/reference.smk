@@ -39,7 +39,8 @@ rule reference_quicklook:
     output:
         report(f"{RESULTS}/reference/figures/{{problem}}.png", caption="../report/reference.rst", category="Reference"),
     params:
-        code=fingerprint("evaluation/quicklook.py", "io.py"),
+        style=style_json(),
+        code=fingerprint("evaluation/quicklook.py", "evaluation/style.py", "io.py"),
     log:
         f"{LOGS}/reference/{{problem}}_quicklook.log",
     benchmark:
@@ -47,4 +48,5 @@ rule reference_quicklook:
     conda:
         "../../envs/nnphys.yaml"
     shell:
-        "python -m nnphys quicklook {wildcards.problem} --dataset {input:q} --out {output:q} > {log:q} 2>&1"
+        "python -m nnphys quicklook {wildcards.problem} --dataset {input:q} --style {params.style:q} "
+        "--out {output:q} > {log:q} 2>&1"

@@ -12,7 +12,6 @@ from nnphys.evaluation.figures import FORMATS, OPERATOR, PINN
 
 REPORT = f"{RESULTS}/report"
 FIGURES = f"{REPORT}/figures"
-STYLE_KEYS = ("dpi", "font_size", "cmap", "diverging_cmap", "error_cmap")
 FIGURE_CODE = ("evaluation/style.py", "evaluation/figures/__init__.py", "evaluation/figures/common.py", "io.py")
 
 
@@ -30,10 +29,6 @@ def all_metrics():
     return [run_file("pinn", p, r, "metrics.json") for p, r in stage_runs("pinn", pinn_outputs())] + [
         run_file("operator", p, r, "metrics.json") for p, r in stage_runs("operator", operator_outputs())
     ]
-
-
-def style_json():
-    return as_json({k: config["report"][k] for k in STYLE_KEYS})
 
 
 def figure_outputs(kind, names):

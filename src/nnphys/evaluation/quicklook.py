@@ -2,110 +2,101 @@
 
 Space-time maps for the 1D problems (with a few profiles), the first samples
 for the lattice problems. Labels and colorbars come from each variable's
-``long_name`` and ``units``. matplotlib with the Agg backend (no display).
+``long_name`` and ``units``; fonts, sizes and colour maps from the report's :class:`~style.Style`,
+so the quick-looks match the report they join. matplotlib with the Agg backend (no display).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import xarray as xr
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
-import numpy as np  # noqa: E402
-import xarray as xr  # noqa: E402
-
-from nnphys.io import SAMPLE, T, X, Y  # noqa: E402
+from nnphys.evaluation import style as st
+from nnphys.io import SAMPLE, T, X, Y
 
 
-def label(da: xr.DataArray) -> str:
-    """'long_name [units]' of a variable or coordinate."""
-    return f"{da.attrs.get('long_name', da.name)} [{da.attrs.get('units', '?')}]"
-
-
-def _map(ax, da: xr.DataArray, xdim: str, ydim: str, cmap: str = "viridis", symmetric: bool = False):
-    """Colour map of a 2D variable with labelled axes and a labelled colorbar."""
+def _map(ax, da: xr.DataArray, xdim: str, ydim: str, cmap: str, symmetric: bool = False,
+         colorbar_label: str | None = None):
+    """Colour map of a 2D variable with a colorbar (labelled ``long_name [units]`` unless given)."""
     values = da.transpose(ydim, xdim).values
     vmax = float(np.abs(values).max()) if symmetric else None
     mesh = ax.pcolormesh(da[xdim].values, da[ydim].values, values, shading="auto", cmap=cmap,
-                         vmin=-vmax if symmetric else None, vmax=vmax)
-    ax.set_xlabel(label(da[xdim]))
-    ax.set_ylabel(label(da[ydim]))
-    ax.figure.colorbar(mesh, ax=ax, label=label(da))
+                         vmin=-vmax if symmetric else None, vmax=vmax, rasterized=True)
+    ax.figure.colorbar(mesh, ax=ax, label=st.label(da) if colorbar_label is None else colorbar_label)
     return mesh
 
 
 def _profiles(ax, da: xr.DataArray, n: int = 4) -> None:
-    """Profiles of da(t, x) at n times spread over the run."""
-    for i in np.linspace(0, da.sizes[T] - 1, n).round().astype(int):
-        t = float(da[T][i])
-        ax.plot(da[X].values, da.isel({T: i}).values, label=f"t = {t:.3g}")
-    ax.set_xlabel(label(da[X]))
-    ax.set_ylabel(label(da))
-    ax.legend(fontsize=7)
+    """Profiles of da(t, x) at n times spread over the run; dashed from the second on, since a
+    periodic solution (the NLS breather) repeats its first profile."""
+    for j, i in enumerate(np.linspace(0, da.sizes[T] - 1, n).round().astype(int)):
+        ax.plot(da[X].values, da.isel({T: i}).values, ls="-" if j == 0 else (0, (4, 1 + j)),
+                label=f"t = {float(da[T][i]):.3g}")
+    ax.set_xlabel(st.label(da[X]))
+    ax.set_ylabel(st.label(da))
+    ax.legend()
 
 
-def _space_time(da: xr.DataArray, cmap: str, title: str) -> plt.Figure:
+def _space_time(da: xr.DataArray, style: st.Style, title: str, out: Path) -> None:
     """Map of da(t, x) beside its profiles at a few times."""
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
-    _map(axes[0], da, T, X, cmap=cmap)
-    _profiles(axes[1], da)
-    fig.suptitle(title)
-    return fig
+    with st.figure(style, st.TEXT_IN, 2.6, ncols=2) as (fig, axes):
+        _map(axes[0], da, T, X, style.cmap)
+        axes[0].set_xlabel(st.label(da[T]))
+        axes[0].set_ylabel(st.label(da[X]))
+        _profiles(axes[1], da)
+        fig.suptitle(title)
+        st.save(fig, out)
 
 
-def heat1d(ds: xr.Dataset) -> plt.Figure:
-    return _space_time(ds["u"], "inferno", "heat1d reference: u_t = k u_xx (Crank-Nicolson)")
+def _lattice(rows: list[tuple[str, list[tuple[str, xr.DataArray]]]], style: st.Style, title: str,
+             out: Path) -> None:
+    """A grid of maps over (x, y): rows of (row label, [(panel title, 2D field)]), labelled as the
+    operator sample figures are (titles carry the units, axes labelled once)."""
+    nrows, ncols = len(rows), len(rows[0][1])
+    with st.figure(style, st.TEXT_IN, 1.6 * nrows + 0.5, nrows=nrows, ncols=ncols, squeeze=False,
+                   sharex=True, sharey=True) as (fig, axes):
+        for ax_row, (row_label, panels) in zip(axes, rows):
+            for ax, (name, da) in zip(ax_row, panels):
+                _map(ax, da, X, Y, style.diverging_cmap, symmetric=True, colorbar_label="")
+                ax.set_title(name)
+                ax.set_aspect("equal")
+            ax_row[0].set_ylabel(f"{row_label}\n{st.label(da[Y])}")
+        fig.supxlabel(st.label(da[X]), fontsize=style.font_size)
+        fig.suptitle(title, fontsize=style.font_size + 1)
+        st.save(fig, out)
 
 
-def nls(ds: xr.Dataset) -> plt.Figure:
-    return _space_time(ds["h_abs"], "YlGnBu", "nls reference: |h(t, x)| (split-step Fourier)")
+def heat1d(ds: xr.Dataset, style: st.Style, out: Path) -> None:
+    _space_time(ds["u"], style, "heat1d reference: u_t = k u_xx (Crank–Nicolson)", out)
 
 
-def poisson(ds: xr.Dataset, n_samples: int = 2) -> plt.Figure:
-    names = ("rho", "phi", "Ex", "Ey")
-    n_samples = min(n_samples, ds.sizes[SAMPLE])
-    fig, axes = plt.subplots(n_samples, len(names), figsize=(4 * len(names), 3.4 * n_samples),
-                             constrained_layout=True, squeeze=False)
-    for row in range(n_samples):
-        sample = ds.isel({SAMPLE: row})
-        for ax, name in zip(axes[row], names):
-            _map(ax, sample[name], X, Y, cmap="RdBu_r", symmetric=True)
-            ax.set_title(f"{name}, sample {row}")
-            ax.set_aspect("equal")
-    fig.suptitle("poisson reference: laplacian(phi) = -rho/eps0, E = -grad(phi)")
-    return fig
+def nls(ds: xr.Dataset, style: st.Style, out: Path) -> None:
+    _space_time(ds["h_abs"], style, "nls reference: |h(t, x)| (split-step Fourier)", out)
 
 
-def heat2d(ds: xr.Dataset, n_samples: int = 2, n_times: int = 4) -> plt.Figure:
-    n_samples = min(n_samples, ds.sizes[SAMPLE])
+def poisson(ds: xr.Dataset, style: st.Style, out: Path, n_samples: int = 2) -> None:
+    rows = [(f"sample {i}", [(st.label(ds[name], name), ds[name].isel({SAMPLE: i}))
+                             for name in ("rho", "phi", "Ex", "Ey")])
+            for i in range(min(n_samples, ds.sizes[SAMPLE]))]
+    _lattice(rows, style, "poisson reference: ∇²φ = −ρ/ε₀, E = −∇φ", out)
+
+
+def heat2d(ds: xr.Dataset, style: st.Style, out: Path, n_samples: int = 2, n_times: int = 4) -> None:
     times = np.linspace(0, ds.sizes[T] - 1, n_times).round().astype(int)
-    fig, axes = plt.subplots(n_samples, n_times, figsize=(3.6 * n_times, 3.2 * n_samples),
-                             constrained_layout=True, squeeze=False)
-    for row in range(n_samples):
-        u = ds["u"].isel({SAMPLE: row})
-        for ax, i in zip(axes[row], times):
-            _map(ax, u.isel({T: i}), X, Y, cmap="RdBu_r", symmetric=True)
-            ax.set_title(f"sample {row}, t = {float(u[T][i]):.3g}")
-            ax.set_aspect("equal")
-    fig.suptitle("heat2d reference: u_t = k lap(u), exact lattice evolution")
-    return fig
+    rows = [(f"sample {i}", [(f"u, t = {float(ds[T][j]):.3g}", ds["u"].isel({SAMPLE: i, T: j})) for j in times])
+            for i in range(min(n_samples, ds.sizes[SAMPLE]))]
+    _lattice(rows, style, f"heat2d reference: u_t = k ∇²u, exact lattice evolution; {st.label(ds['u'])}", out)
 
 
 PLOTS = {"heat1d": heat1d, "nls": nls, "poisson": poisson, "heat2d": heat2d}
 
 
-def quicklook(problem: str, ds: xr.Dataset, out: str | Path) -> Path:
+def quicklook(problem: str, ds: xr.Dataset, out: str | Path, style: st.Style | None = None) -> Path:
     """Draw the quick-look figure of ``problem``'s dataset and save it as PNG at ``out``."""
     if problem not in PLOTS:
         raise ValueError(f"no quick-look figure for problem {problem!r}; known: {', '.join(PLOTS)}")
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig = PLOTS[problem](ds)
-    try:
-        fig.savefig(out, dpi=110)
-    finally:
-        plt.close(fig)
+    PLOTS[problem](ds, style or st.Style(), out)
     return out

@@ -92,6 +92,21 @@ def label(var: xr.DataArray, name: str | None = None) -> str:
     return f"{long_name} [{units}]" if units not in ("", "1") else f"{long_name} [-]"
 
 
+# error metrics (metrics.json keys; all dimensionless) as axis labels
+METRIC_LABELS = {
+    "rel_l2": "rel. L2 error", "rel_l2_abs": "rel. L2 error of |h|", "rel_l2_complex": "rel. L2 error of h",
+    "k_rel_error": "rel. error of the estimate k̂", "rel_l2_mean": "test rel. L2 error (mean)",
+    "rel_l2_median": "test rel. L2 error (median)", "one_step_rel_l2": "one-step rel. L2 error",
+    "rollout_rel_l2_final": "rel. L2 error after the rollout", "rollout_rel_l2_mean": "rollout rel. L2 error (mean)",
+    "nrmse": "normalized RMS error",
+}
+
+
+def metric_label(metric: str) -> str:
+    """Axis label of an error metric: its description if known, else its key; ``[-]``: they are ratios."""
+    return f"{METRIC_LABELS.get(metric, metric)} [-]"
+
+
 def panel_letters(axes: Any) -> None:
     """(a), (b), ... in the top-left corner of each axis, as journals want."""
     for i, ax in enumerate(getattr(axes, "flat", axes)):

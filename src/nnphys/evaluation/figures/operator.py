@@ -165,8 +165,9 @@ def plot_errors(pred: xr.Dataset, outs: list[str], metrics: Mapping[str, float],
         spec_ax.set_xlabel("wavenumber |k| (mode number) [-]")
         spec_ax.set_ylabel("energy per shell / true energy [-]")
         if bands:
-            spec_ax.set_title("relative error by band:\n" + ", ".join(f"{b} {v:.2g}" for b, v in bands.items()),
-                              fontsize=style.font_size - 1)
+            # inside the panel, top right (above the decayed spectra): a title would run into the next panel
+            spec_ax.text(0.98, 0.97, "rel. error by band\n" + "\n".join(f"{b}: {v:.2g}" for b, v in bands.items()),
+                         transform=spec_ax.transAxes, ha="right", va="top", fontsize=style.font_size - 1)
         if rollout:
             ax = axes[2]
             true, guess = pred[outs[0]], pred[f"{outs[0]}{PRED}"]

@@ -60,7 +60,7 @@ def summary_figure(metrics_paths: Iterable[str | Path], headline: Mapping[str, s
             axes[0, col].set_title(f"{problem} ({sub['kind'].iloc[0]})")
             if metric is not None:
                 _points(axes[0, col], sub, metric, models)
-                axes[0, col].set_ylabel(f"{metric} [-]")
+                axes[0, col].set_ylabel(st.metric_label(metric))
             _points(axes[1, col], sub, "train_seconds", models)
             axes[1, col].set_ylabel("training time [s]")
         st.save(fig, *outputs(out_dir, "summary"))
