@@ -55,7 +55,7 @@ def test_fused_jet_backward_is_the_gradient(sel, activation, monkeypatch):
     sizes = [3, 5, 4, 2]
     params = [t.requires_grad_() for a, b in zip(sizes[:-1], sizes[1:])
               for t in (torch.randn(b, a, dtype=torch.float64), torch.randn(b, dtype=torch.float64))]
-    h = torch.randn(7, 3 + len(sel), 3, dtype=torch.float64, requires_grad=True)
+    h = torch.randn(3 + len(sel), 7, 3, dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradcheck(lambda h, *p: _MLPJet.apply(h, 2, sel, activation, None, *p), (h, *params))
 
 

@@ -6,7 +6,7 @@ derivative a'' = ∂²a/∂x_i² of every layer follow from the previous layer's
     affine  a = W h + b:   a' = W h',   a'' = W h''
     σ:      s = σ(a):      s' = σ'(a) a',   s'' = σ''(a) a'² + σ'(a) a''
 
-The value and all directions are stacked into one (N, K, features) tensor, K = 1 + #first + #second,
+The value and all directions are stacked into one (K, N, features) tensor, K = 1 + #first + #second,
 so each weight matrix is one matrix product of N·K rows: about K forward passes in all, no nested
 reverse-mode graphs. The loss is then differentiated w.r.t. the weights by backpropagation through this
 pass, whose backward (:meth:`JetPass.backward`, derived from the lines above; checked by gradcheck in the
@@ -104,123 +104,129 @@ _buffers = _Buffers()
 
 
 class JetPass:
-    """The stacked jet pass h0 (N, K, f0) -> (N, K, d_out) through the MLP with weights ``ws``, biases ``bs``.
+    """The stacked jet pass h0 (K, N, f0) -> (K, N, d_out) through the MLP with weights ``ws``, biases ``bs``.
 
     Slots: value, ``n_first`` first derivatives, then second derivatives built on first slots ``sel``.
-    Kept for the backward: every layer's input H_l (N, K, f_l), pre-activation Z_l (N, K, f) (the value
-    slot is scratch) and σ' of the value slot; σ itself is H_{l+1}[:, 0].
+    Kept for the backward, per chunk of m rows: every layer's input H_l (K, m, f_l), pre-activation
+    Z_l (K, m, f) (the value slot is scratch) and σ' of the value slot (m, f); σ itself is H_{l+1}[0].
+    Slot-major within a chunk, so that each slot is one contiguous block: elementwise operations on a
+    contiguous block run about 3× faster than on the same slot strided through a row-major (m, K, f) block.
     """
 
     def __init__(self, h0: torch.Tensor, n_first: int, sel: Sequence[int], activation: str,
                  ws: Sequence[torch.Tensor], bs: Sequence[torch.Tensor]):
-        self.n, self.k = h0.shape[:2]
+        self.k, self.n = h0.shape[:2]
         self.n_first, self.sel, self.ws, self.bs = n_first, list(sel), list(ws), list(bs)
         self.value, self.higher = ACTIVATIONS[activation]
         if h0.device.type == "cpu":
-            self.rows = max(1, CHUNK_BYTES // (self.k * max(w.shape[0] for w in ws) * h0.element_size()))
+            rows = max(1, CHUNK_BYTES // (self.k * max(w.shape[0] for w in ws) * h0.element_size()))
         else:  # an accelerator wants few large kernels
-            self.rows = max(1, self.n)
-        shapes = ([(self.n, self.k, w.shape[0]) for w in ws[:-1]] * 2 + [(self.n, w.shape[0]) for w in ws[:-1]])
+            rows = max(1, self.n)
+        self.chunks = [slice(r0, min(r0 + rows, self.n)) for r0 in range(0, self.n, rows)]
+        widths = [w.shape[0] for w in ws[:-1]]
+        shapes = [shape for r in self.chunks for f in widths
+                  for shape in ((self.k, r.stop - r.start, f),) * 2 + ((r.stop - r.start, f),)]
         sizes = [math.prod(shape) for shape in shapes]
         scratch = _buffers.take(h0, sum(sizes))
         weakref.finalize(self, _buffers.give, scratch)
-        views = [part.view(shape) for part, shape in zip(scratch.split(sizes), shapes)]
-        hidden = len(ws) - 1
-        self.hs = [h0.contiguous()] + views[:hidden]
-        self.zs, self.d1s = views[hidden:2 * hidden], views[2 * hidden:]
+        views = iter(part.view(shape) for part, shape in zip(scratch.split(sizes), shapes))
+        self.hs, self.zs, self.d1s = [], [], []  # [chunk][layer]
+        for r in self.chunks:
+            hs, zs, d1s = [h0[:, r].contiguous()], [], []
+            for _ in widths:
+                hs.append(next(views))
+                zs.append(next(views))
+                d1s.append(next(views))
+            self.hs.append(hs)
+            self.zs.append(zs)
+            self.d1s.append(d1s)
 
     def forward(self) -> torch.Tensor:
         with _unfilled():
-            out = self.hs[0].new_empty(self.n, self.k, self.ws[-1].shape[0])
-            for r in self._chunks():
-                self._forward(r, out)
+            out = self.hs[0][0].new_empty(self.k, self.n, self.ws[-1].shape[0])
+            for c, r in enumerate(self.chunks):
+                self._forward(c, out[:, r])
         return out
 
-    def _forward(self, r: slice, out: torch.Tensor) -> None:
+    def _forward(self, c: int, out: torch.Tensor) -> None:
         k, n_first, sel = self.k, self.n_first, self.sel
         for l, (w, b) in enumerate(zip(self.ws[:-1], self.bs[:-1])):
-            h, z, nxt, d1 = self.hs[l][r], self.zs[l][r], self.hs[l + 1][r], self.d1s[l][r]
-            m = h.shape[0]
-            torch.mm(h.view(m * k, -1), w.t(), out=z.view(m * k, -1))
-            z[:, 0].add_(b)
-            s = nxt[:, 0]
-            self.value(z[:, 0], s, d1)
-            for j in range(1, 1 + n_first):  # slot by slot: a broadcast d1[:, None] is several times slower
-                torch.mul(z[:, j], d1, out=nxt[:, j])
+            h, z, nxt, d1 = self.hs[c][l], self.zs[c][l], self.hs[c][l + 1], self.d1s[c][l]
+            m = h.shape[1]
+            torch.mm(h.view(k * m, -1), w.t(), out=z.view(k * m, -1))
+            z[0].add_(b)
+            s = nxt[0]
+            self.value(z[0], s, d1)
+            for j in range(1, 1 + n_first):
+                torch.mul(z[j], d1, out=nxt[j])
             if sel:
                 d2, _ = self.higher(s, d1, False)
                 for j, i in enumerate(sel):
                     # σ'' z'_i² + σ' z''_j
-                    t = d2 * z[:, 1 + i]
-                    t.mul_(z[:, 1 + i])
-                    torch.addcmul(t, d1, z[:, 1 + n_first + j], out=nxt[:, 1 + n_first + j])
-        h, o = self.hs[-1][r], out[r]
-        torch.mm(h.view(h.shape[0] * k, -1), self.ws[-1].t(), out=o.view(h.shape[0] * k, -1))
-        o[:, 0].add_(self.bs[-1])
-
-    def _chunks(self) -> list[slice]:
-        return [slice(r0, min(r0 + self.rows, self.n)) for r0 in range(0, self.n, self.rows)]
+                    t = d2 * z[1 + i]
+                    t.mul_(z[1 + i])
+                    torch.addcmul(t, d1, z[1 + n_first + j], out=nxt[1 + n_first + j])
+        h = self.hs[c][-1]
+        o = torch.mm(h.view(k * h.shape[1], -1), self.ws[-1].t()).view(k, h.shape[1], -1)
+        o[0].add_(self.bs[-1])
+        out.copy_(o)
 
     def backward(self, g_out: torch.Tensor, input_grad: bool = False,
                  per_row: Callable[[int, slice, torch.Tensor, torch.Tensor], None] | None = None):
-        """Backpropagate ``g_out`` (N, K, d_out), the gradient of a scalar w.r.t. the pass's output.
+        """Backpropagate ``g_out`` (K, N, d_out), the gradient of a scalar w.r.t. the pass's output.
 
         Without ``per_row``: returns (gradient w.r.t. h0 or None, [∂/∂W_l], [∂/∂b_l]). With it: calls
-        ``per_row(layer, rows, H, G)`` for every chunk of rows, H (m, K, f_in) the layer's input and
-        G (m, K, f_out) the gradient w.r.t. its pre-activation, and returns nothing (rows are not summed)."""
-        g_out = g_out.contiguous()
+        ``per_row(layer, rows, H, G)`` for every chunk of rows, H (K, m, f_in) the layer's input and
+        G (K, m, f_out) the gradient w.r.t. its pre-activation, and returns nothing (rows are not summed)."""
         gws = [torch.zeros_like(w) for w in self.ws]
         gbs = [w.new_zeros(w.shape[0]) for w in self.ws]
 
         def accumulate(l, r, h, gz):
-            m, k = gz.shape[:2]
             # accumulated as Hᵀ G into the transposed view: MKL is much slower at Gᵀ H for narrow H or G
-            gws[l].t().addmm_(h.view(m * k, -1).t(), gz.view(m * k, -1))
-            gbs[l] += gz[:, 0].sum(0)
+            gws[l].t().addmm_(h.view(-1, h.shape[-1]).t(), gz.view(-1, gz.shape[-1]))
+            gbs[l] += gz[0].sum(0)
 
         with _unfilled(), torch.no_grad():
-            gh0 = torch.empty_like(self.hs[0]) if input_grad else None
-            for r in self._chunks():
-                self._backward(g_out, r, per_row or accumulate, gh0)
+            gh0 = g_out.new_empty(self.k, self.n, self.ws[0].shape[1]) if input_grad else None
+            for c, r in enumerate(self.chunks):
+                self._backward(c, r, g_out[:, r].contiguous(), per_row or accumulate, gh0)
         return None if per_row else (gh0, gws, gbs)
 
-    def _backward(self, g_out, r: slice, sink, gh0) -> None:
-        n_first, sel, ws = self.n_first, self.sel, self.ws
-        gz = g_out[r]
-        m, k = gz.shape[:2]
+    def _backward(self, c: int, r: slice, gz: torch.Tensor, sink, gh0) -> None:
+        ws = self.ws
         for l in range(len(ws) - 1, -1, -1):
             if l < len(ws) - 1:
-                gz = self._activation_backward(l, r, gh)
-            sink(l, r, self.hs[l][r], gz)
+                gz = self._activation_backward(c, l, gh)
+            sink(l, r, self.hs[c][l], gz)
             if l:
-                gh = torch.mm(gz.view(m * k, -1), ws[l]).view(m, k, -1)
+                gh = torch.mm(gz.view(-1, gz.shape[-1]), ws[l]).view(*gz.shape[:2], -1)
             elif gh0 is not None:
-                torch.mm(gz.view(m * k, -1), ws[0], out=gh0[r].view(m * k, -1))
+                gh0[:, r] = torch.mm(gz.view(-1, gz.shape[-1]), ws[0]).view(*gz.shape[:2], -1)
 
-    def _activation_backward(self, l: int, r: slice, gh: torch.Tensor) -> torch.Tensor:
+    def _activation_backward(self, c: int, l: int, gh: torch.Tensor) -> torch.Tensor:
         """Gradient w.r.t. layer l's pre-activation Z_l from the gradient ``gh`` w.r.t. its output H_{l+1}."""
         n_first, sel = self.n_first, self.sel
-        z, d1, s = self.zs[l][r], self.d1s[l][r], self.hs[l + 1][r][:, 0]
+        z, d1, s = self.zs[c][l], self.d1s[c][l], self.hs[c][l + 1][0]
         d2, d3 = self.higher(s, d1, bool(sel))
         gz = torch.empty_like(z)
         # ∂/∂z'_j = g'_j σ' (+ 2 g''_k σ'' z'_j for each second direction k on slot j)
         for j in range(1, 1 + n_first):
-            torch.mul(gh[:, j], d1, out=gz[:, j])
+            torch.mul(gh[j], d1, out=gz[j])
         # ∂/∂z_0 = g_0 σ' + σ'' Σ (g'_j z'_j + g''_k z''_k) + σ''' Σ_k g''_k z'_j(k)²
         acc = None
         for j in range(1, 1 + n_first):
-            acc = gh[:, j] * z[:, j] if acc is None else acc.addcmul_(gh[:, j], z[:, j])
+            acc = gh[j] * z[j] if acc is None else acc.addcmul_(gh[j], z[j])
         acc3 = None
         for j, i in enumerate(sel):
-            g2, zi = gh[:, 1 + n_first + j], z[:, 1 + i]
-            torch.mul(g2, d1, out=gz[:, 1 + n_first + j])
-            gz[:, 1 + i].addcmul_(g2 * d2, zi, value=2)
-            acc.addcmul_(g2, z[:, 1 + n_first + j])
+            g2, zi = gh[1 + n_first + j], z[1 + i]
+            torch.mul(g2, d1, out=gz[1 + n_first + j])
+            gz[1 + i].addcmul_(g2 * d2, zi, value=2)
+            acc.addcmul_(g2, z[1 + n_first + j])
             t = g2 * zi
             t.mul_(zi)
             acc3 = t if acc3 is None else acc3.add_(t)
-        g0 = gz[:, 0]
-        torch.mul(gh[:, 0], d1, out=g0)
+        g0 = gz[0]
+        torch.mul(gh[0], d1, out=g0)
         if acc is not None:
             g0.addcmul_(acc, d2)
         if acc3 is not None:
@@ -249,7 +255,7 @@ class _MLPJet(torch.autograd.Function):
 
 @dataclass
 class Record:
-    """What :func:`jet` leaves on a tape: the pass, its stacked output (N, K, d_out), and the layers."""
+    """What :func:`jet` leaves on a tape: the pass, its stacked output (K, N, d_out), and the layers."""
     jet_pass: JetPass
     out: torch.Tensor
     layers: Sequence[torch.nn.Linear]
@@ -273,10 +279,9 @@ def jet(model: MLP, x: torch.Tensor, first: Sequence[int] = (), second: Sequence
     slots += [jets[i][0] for i in dirs] + [jets[i][1] for i in second]
     params = [p for layer in model.layers for p in (layer.weight, layer.bias)]
     passes = [] if tape is not None else None
-    h = _MLPJet.apply(torch.stack(slots, 1), n_first, sel, model.activation, passes, *params)
+    h = _MLPJet.apply(torch.stack(slots), n_first, sel, model.activation, passes, *params)
     if tape is not None:
         tape.append(Record(passes[0], h, list(model.layers)))
-    h = h.transpose(0, 1)
     du = {i: h[1 + j] for j, i in enumerate(dirs)}
     d2u = {i: h[1 + len(dirs) + j] for j, i in enumerate(second)}
     return h[0], du, d2u

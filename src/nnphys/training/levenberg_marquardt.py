@@ -33,13 +33,13 @@ def _rows_jacobian(out: torch.Tensor, r_c: torch.Tensor, tape: list, rows: torch
     grads = torch.autograd.grad(r_c.sum(), [rec.out for rec in tape], retain_graph=True)
     for rec, g_out in zip(tape, grads):
         def write(l, r, h, g, layers=rec.layers):
-            jw = torch.einsum("mko,mki->moi", g, h).reshape(g.shape[0], -1)
+            jw = torch.einsum("kmo,kmi->moi", g, h).reshape(g.shape[1], -1)
             cw, cb = columns[layers[l].weight], columns[layers[l].bias]
             if rows is None:
-                out[r, cw], out[r, cb] = jw, g[:, 0]
+                out[r, cw], out[r, cb] = jw, g[0]
             else:
                 out[:, cw].index_add_(0, rows[r], jw)
-                out[:, cb].index_add_(0, rows[r], g[:, 0])
+                out[:, cb].index_add_(0, rows[r], g[0])
 
         rec.jet_pass.backward(g_out, per_row=write)
     for p in extra:
