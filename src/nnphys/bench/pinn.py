@@ -7,7 +7,7 @@ Reported: training seconds (evaluations excluded) until rel. L2 ≤ 1e-2, 1e-3, 
 for nnphys with Levenberg–Marquardt in float64 (the default heat1d setting), and seconds per Adam step.
 
 NLS at Raissi et al.'s sizes: N_f = 20000, N_0 = N_b = 50, 4 hidden layers of 100 tanh, soft periodic
-losses: seconds per Adam step (median of three timings of 5 steps each).
+losses: seconds per Adam step (median of five timings of 5 steps each, alternating with DeepXDE's).
 
 With deepxde importable (``pip install nnphys[deepxde]``), the same two measurements are made with
 DeepXDE (PyTorch backend) and the ratios reported; otherwise the figures measured on a 2-core machine
@@ -103,11 +103,6 @@ def _adam_step_seconds(s, run: dict, sampling: dict, steps: int) -> float:
     return (time.perf_counter() - t0) / steps
 
 
-def median_of(measure, repeats: int = 3) -> float:
-    """Median of ``repeats`` timings: single timings on a shared 2-core machine scatter by ±20 %."""
-    return float(np.median([measure() for _ in range(repeats)]))
-
-
 def nnphys_nls_step(steps: int = 5) -> float:
     """Seconds per Adam step at Raissi's NLS sizes (float32, soft periodic losses)."""
     run = {"model": {"width": 100, "depth": 4, "activation": "tanh", "dtype": "float32"},
@@ -127,9 +122,11 @@ def main(argv: list[str] | None = None) -> dict:
     out = Path(args.out)
     work = out.parent / "pinn_work"
     ours = nnphys_heat(work)
-    ours["nls_adam_step_s"] = median_of(nnphys_nls_step)
     print(f"nnphys: {json.dumps(ours)}", file=sys.stderr)
     theirs = None if args.no_deepxde else deepxde_bench(args.threads, args.deepxde_adam_steps)
+    ours["nls_adam_step_s"], theirs_nls = nls_steps(None if theirs is None else theirs.pop("nls_step"))
+    if theirs is not None:
+        theirs["nls_adam_step_s"] = theirs_nls
     base = theirs or DEEPXDE_REFERENCE
     ratios = {"to_1e-3": _ratio(base["seconds_to"]["0.001"], ours["seconds_to"]["0.001"]),
               "to_1e-2": _ratio(base["seconds_to"]["0.01"], ours["seconds_to"]["0.01"]),
@@ -168,10 +165,22 @@ def deepxde_bench(threads: int, adam_steps: int) -> dict | None:
     from nnphys.bench._deepxde import heat, nls_step
 
     res = heat(dde, heat_reference(), adam_steps=adam_steps)
-    res["nls_adam_step_s"] = median_of(lambda: nls_step(dde))
-    res["source"] = f"deepxde {dde.__version__} measured here"
     torch.set_default_dtype(torch.float32)
+    res["nls_step"] = lambda: nls_step(dde)
+    res["source"] = f"deepxde {dde.__version__} measured here"
     return res
+
+
+def nls_steps(theirs, repeats: int = 5) -> tuple[float, float | None]:
+    """Seconds per NLS Adam step, ours and (with a DeepXDE timer) theirs, timed in turn and each the median
+    of ``repeats``: the two-core machines this runs on drift by tens of per cent within minutes."""
+    ours, other = [], []
+    for _ in range(repeats):
+        ours.append(nnphys_nls_step())
+        if theirs is not None:
+            other.append(theirs())
+            torch.set_default_dtype(torch.float32)
+    return float(np.median(ours)), (float(np.median(other)) if other else None)
 
 
 if __name__ == "__main__":  # pragma: no cover
