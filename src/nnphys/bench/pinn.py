@@ -123,8 +123,9 @@ def main(argv: list[str] | None = None) -> dict:
     work = out.parent / "pinn_work"
     ours = nnphys_heat(work)
     print(f"nnphys: {json.dumps(ours)}", file=sys.stderr)
-    theirs = None if args.no_deepxde else deepxde_bench(args.threads, args.deepxde_adam_steps)
-    ours["nls_adam_step_s"], theirs_nls = nls_steps(None if theirs is None else theirs.pop("nls_step"))
+    dde = None if args.no_deepxde else _deepxde()
+    theirs = None if dde is None else deepxde_heat(dde, args.deepxde_adam_steps)
+    ours["nls_adam_step_s"], theirs_nls = nls_steps(dde)
     if theirs is not None:
         theirs["nls_adam_step_s"] = theirs_nls
     base = theirs or DEEPXDE_REFERENCE
@@ -154,33 +155,38 @@ def _beats(theirs: float | None, ours: float | None, factor: float) -> bool:
     return ours is not None and (theirs is None or theirs / ours >= factor)
 
 
-def deepxde_bench(threads: int, adam_steps: int) -> dict | None:
-    """DeepXDE 1.15 (PyTorch backend) on the same two measurements; None if it is not installed."""
+def _deepxde():
+    """The deepxde module on its PyTorch backend, or None if it is not installed."""
     os.environ.setdefault("DDE_BACKEND", "pytorch")
     try:
-        import deepxde as dde
+        import deepxde
     except ImportError:
         return None
-    torch.set_num_threads(threads)
-    from nnphys.bench._deepxde import heat, nls_step
+    return deepxde
+
+
+def deepxde_heat(dde, adam_steps: int) -> dict:
+    """DeepXDE 1.15 on the heat example: seconds to each accuracy, seconds per Adam step."""
+    from nnphys.bench._deepxde import heat
 
     res = heat(dde, heat_reference(), adam_steps=adam_steps)
     torch.set_default_dtype(torch.float32)
-    res["nls_step"] = lambda: nls_step(dde)
     res["source"] = f"deepxde {dde.__version__} measured here"
     return res
 
 
-def nls_steps(theirs, repeats: int = 5) -> tuple[float, float | None]:
-    """Seconds per NLS Adam step, ours and (with a DeepXDE timer) theirs, timed in turn and each the median
-    of ``repeats``: the two-core machines this runs on drift by tens of per cent within minutes."""
-    ours, other = [], []
+def nls_steps(dde, repeats: int = 5) -> tuple[float, float | None]:
+    """Seconds per NLS Adam step, ours and (with ``dde``, the deepxde module) DeepXDE's, timed in turn and each
+    the median of ``repeats``: the two-core machines this runs on drift by tens of per cent within minutes."""
+    from nnphys.bench._deepxde import nls_step
+
+    ours, theirs = [], []
     for _ in range(repeats):
         ours.append(nnphys_nls_step())
-        if theirs is not None:
-            other.append(theirs())
+        if dde is not None:
+            theirs.append(nls_step(dde))
             torch.set_default_dtype(torch.float32)
-    return float(np.median(ours)), (float(np.median(other)) if other else None)
+    return float(np.median(ours)), (float(np.median(theirs)) if theirs else None)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -62,8 +62,8 @@ def _lattice(rows: list[tuple[str, list[tuple[str, xr.DataArray]]]], style: st.S
                 _map(ax, da, X, Y, style.diverging_cmap, symmetric=True, colorbar_label="")
                 ax.set_title(name)
                 ax.set_aspect("equal")
-            ax_row[0].set_ylabel(f"{row_label}\n{st.label(da[Y])}")
-        fig.supxlabel(st.label(da[X]), fontsize=style.font_size)
+            ax_row[0].set_ylabel(f"{row_label}\n{st.label(panels[0][1][Y])}")
+        fig.supxlabel(st.label(panels[0][1][X]), fontsize=style.font_size)
         fig.suptitle(title, fontsize=style.font_size + 1)
         st.save(fig, out)
 
