@@ -61,19 +61,12 @@ def test_a_sine_mode_decays_by_the_l_stable_factor(n):
 
 
 def test_stiff_modes_decay_as_the_closed_form():
-    # r = k dt / dx^2 = 2560; z = k (n pi)^2 dt = 0.04, 1, 63 for n = 1, 5, 40. Error 1.0e-5; CN: 0.22.
+    # r = k dt / dx^2 = 2560; z = k (n pi)^2 dt = 0.04, 1, 63 for n = 1, 5, 40. Error 2.4e-4 of
+    # max|u| at the worst written time; CN: above 0.2.
     p = heat1d.Params(nt=11, modes=((1, 1.0), (5, -0.5), (40, 1.0)))
     u = heat1d.march(p)
-    assert heat1d.errors(p, u)["total"] < 1e-4
+    assert heat1d.errors(p, u)["total"] < 1e-3
     heat1d.solve(p)  # passes its own check
-
-
-def test_issue_10_coarse_mode_5_is_within_tolerance():
-    # Issue 10: {"nt": 11, "modes": [{"n": 5, "amplitude": 1.0}]}. Against max|u(x, 0)| = 1
-    # the field is within 2e-5 of the closed form; the solve is accepted.
-    p = heat1d.Params.from_dict({"nt": 11, "modes": [{"n": 5, "amplitude": 1.0}]})
-    assert heat1d.errors(p, heat1d.march(p))["total"] < 2e-5
-    assert heat1d.solve(p)["u"].shape == (11, 201)
 
 
 def suggested(message: str) -> dict[str, int]:
@@ -84,6 +77,9 @@ def suggested(message: str) -> dict[str, int]:
     # Issue 10: one step of h = 1 (z = 3.9): CN gave u(0.5, 1) = -0.327 for +0.0193; no
     # second-order step of that length is accurate (TR-BDF2: -0.136), so the run is refused.
     ({"nx": 21, "nt": 2, "substeps": 1, "refine": 1}, "substeps", "time step"),
+    # Issue 10: mode 5 with 10 steps per written interval (z = 0.99 per step) is 37 % low at
+    # t = 0.1 (CN: 61 %): not a stiffness fault, the step is too long for that mode.
+    ({"nt": 11, "modes": [{"n": 5, "amplitude": 1.0}]}, "substeps", "time step"),
     # Mode 4 on 11 points: its decay rate is 12 % too slow on the grid, whatever the time step.
     ({"nx": 11, "nt": 21, "substeps": 50, "refine": 1, "modes": [{"n": 4, "amplitude": 1.0}]}, "refine", "grid"),
 ])

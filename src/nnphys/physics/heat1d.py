@@ -28,16 +28,20 @@ back-substitution.
 
 The check (:func:`check`, run by :func:`solve`): the initial state is a sum
 of sine modes, so every run has a closed form. After solving, the written
-field is compared with it: the error is max over the written (t, x) of
-|u - exact| divided by max over x of |u(x, 0)|, and above ``tolerance`` the
-run is refused with a :class:`~nnphys.configcheck.ConfigError` naming the key
-that limits it. The error splits into a grid part (the closed form of the
-space-discretized equations, :func:`semidiscrete`, against the exact one) and
-a time part (the solver against :func:`semidiscrete`): a large time part asks
-for more ``substeps``, a large grid part for a larger ``refine``. Relative to
-the initial maximum, not to |u| at each time: a lone high mode decays to
-1e-43 and below, where no scheme is accurate relative to itself and none needs
-to be. Defaults (k = 0.4, L = T = 1, u0 = sin(pi x), DeepXDE's problem): error 4e-7.
+field is compared with it at every written time: the error is the largest
+max_x |u - exact| / max_x |exact| over the times at which the solution still
+holds at least ``FLOOR`` (1e-6) of its initial maximum, and above
+``tolerance`` the run is refused with a :class:`~nnphys.configcheck.ConfigError`
+naming the key that limits it. Relative at each time, because a user compares
+fields at each time (a single mode 5 with 10 steps per written interval loses
+a third of its amplitude by t = 0.1: a small error measured against u(x, 0),
+a large one against u(x, 0.1)); not below the floor, where a mode has decayed
+to nothing and no scheme is accurate relative to itself, nor needs to be. The
+error splits into a grid part (the closed form of the space-discretized
+equations, :func:`semidiscrete`, against the exact one) and a time part (the
+solver against :func:`semidiscrete`): a large time part asks for more
+``substeps``, a large grid part for a larger ``refine``. Defaults (k = 0.4,
+L = T = 1, u0 = sin(pi x), DeepXDE's problem): error 2e-5.
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ from nnphys.configcheck import ConfigError
 from nnphys.io import T, X
 
 GAMMA = 2.0 - math.sqrt(2.0)  # TR-BDF2 stage point; makes both stages' matrices equal
+FLOOR = 1e-6  # times where max|u| has decayed below this fraction of max|u(x, 0)| are not checked
 
 
 @dataclass(frozen=True)
@@ -67,7 +72,7 @@ class Params:
     refine: int = 4           # solver grid is `refine` times finer in x than the written grid
     # Initial condition: (mode number n, amplitude a_n) pairs.
     modes: tuple[tuple[int, float], ...] = field(default_factory=lambda: ((1, 1.0),))
-    tolerance: float = 1e-2   # largest accepted max|u - exact| / max|u(x, 0)| on the written grid
+    tolerance: float = 1e-2   # largest accepted max|u - exact| / max|exact| at a written time (see check)
 
     @classmethod
     def from_dict(cls, d: Mapping) -> "Params":
@@ -147,8 +152,10 @@ def march(p: Params) -> np.ndarray:
 
 
 def errors(p: Params, u: np.ndarray) -> dict[str, float]:
-    """Errors of the written field ``u`` (nt, nx) against the closed forms, divided by max|u(x, 0)|.
+    """Errors of the written field ``u`` (nt, nx) against the closed forms, relative at each written time.
 
+    Each part is the largest max_x |difference| / max_x |exact| over the written
+    times at which max_x |exact| is at least ``FLOOR`` times its initial value.
     ``total``: u against :func:`exact`; ``space``: :func:`semidiscrete`
     against :func:`exact` (what a finer solver grid removes); ``time``: u
     against :func:`semidiscrete` (what more substeps remove). All are 0 when
@@ -157,12 +164,15 @@ def errors(p: Params, u: np.ndarray) -> dict[str, float]:
     x, t = grid(p)
     ex = exact(p, x[None, :], t[:, None])
     semi = semidiscrete(p, x[None, :], t[:, None])
-    scale = np.abs(ex[0]).max()
-    if scale == 0.0:  # every mode vanishes on the written grid, and so do u, exact and their difference
+    scale = np.abs(ex).max(axis=1)
+    live = scale >= FLOOR * scale[0]
+    if scale[0] == 0.0:  # every mode vanishes on the written grid, and so do u, exact and their difference
         return {"total": 0.0, "space": 0.0, "time": 0.0}
-    return {"total": float(np.abs(u - ex).max() / scale),
-            "space": float(np.abs(semi - ex).max() / scale),
-            "time": float(np.abs(u - semi).max() / scale)}
+
+    def worst(a: np.ndarray, b: np.ndarray) -> float:
+        return float((np.abs(a - b).max(axis=1)[live] / scale[live]).max())
+
+    return {"total": worst(u, ex), "space": worst(semi, ex), "time": worst(u, semi)}
 
 
 def check(p: Params, u: np.ndarray) -> None:
@@ -183,7 +193,7 @@ def check(p: Params, u: np.ndarray) -> None:
     key, _, _, why = fixes[limiting]
     raise ConfigError(
         f"config key 'reference.heat1d.{key}': {why}: u misses the closed form by {err['total']:.2g} of "
-        f"max|u(x, 0)| (time error {err['time']:.2g}, grid error {err['space']:.2g}), above "
+        f"max|u| at some written time (time error {err['time']:.2g}, grid error {err['space']:.2g}), above "
         f"reference.heat1d.tolerance = {p.tolerance:g}; {'; '.join(advice)}")
 
 
