@@ -32,7 +32,7 @@ rule operator_train:
         "../../envs/nnphys.yaml"
     shell:
         "python -m nnphys operator-train --config {params.cfg:q} --reference {input.reference:q} "
-        "--out-dir {params.out:q} --device {params.device} --threads {threads} --fingerprint {params.code} "
+        "--out-dir {params.out:q} --device {params.device:q} --threads {threads} --fingerprint {params.code:q} "
         "> {log:q} 2>&1"
 
 
@@ -61,5 +61,5 @@ rule operator_evaluate:
         "../../envs/nnphys.yaml"
     shell:
         "python -m nnphys operator-evaluate --model {input.model:q} --reference {input.reference:q} "
-        "--out-dir {params.out:q} --device {params.device} --threads {threads} --fingerprint {params.code} "
+        "--out-dir {params.out:q} --device {params.device:q} --threads {threads} --fingerprint {params.code:q} "
         "> {log:q} 2>&1"

@@ -41,8 +41,8 @@ rule pinn_train:
     conda:
         "../../envs/nnphys.yaml"
     shell:
-        "python -m nnphys pinn-train {wildcards.problem} --config {params.cfg:q} --reference {input.reference:q} "
-        "--out-dir {params.out:q} --device {params.device} --threads {threads} --fingerprint {params.code} "
+        "python -m nnphys pinn-train {wildcards.problem:q} --config {params.cfg:q} --reference {input.reference:q} "
+        "--out-dir {params.out:q} --device {params.device:q} --threads {threads} --fingerprint {params.code:q} "
         "> {log:q} 2>&1"
 
 
@@ -70,6 +70,6 @@ rule pinn_evaluate:
     conda:
         "../../envs/nnphys.yaml"
     shell:
-        "python -m nnphys pinn-evaluate {wildcards.problem} --model {input.model:q} --reference {input.reference:q} "
-        "--out-dir {params.out:q} --device {params.device} --threads {threads} --fingerprint {params.code} "
+        "python -m nnphys pinn-evaluate {wildcards.problem:q} --model {input.model:q} --reference {input.reference:q} "
+        "--out-dir {params.out:q} --device {params.device:q} --threads {threads} --fingerprint {params.code:q} "
         "> {log:q} 2>&1"

@@ -27,8 +27,8 @@ rule reference:
     conda:
         "../../envs/nnphys.yaml"
     shell:
-        "python -m nnphys reference {wildcards.problem} --config {params.cfg:q} "
-        "--fingerprint {params.code} --out {output:q} > {log:q} 2>&1"
+        "python -m nnphys reference {wildcards.problem:q} --config {params.cfg:q} "
+        "--fingerprint {params.code:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule reference_quicklook:
@@ -48,5 +48,5 @@ rule reference_quicklook:
     conda:
         "../../envs/nnphys.yaml"
     shell:
-        "python -m nnphys quicklook {wildcards.problem} --dataset {input:q} --style {params.style:q} "
+        "python -m nnphys quicklook {wildcards.problem:q} --dataset {input:q} --style {params.style:q} "
         "--out {output:q} > {log:q} 2>&1"

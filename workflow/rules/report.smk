@@ -55,7 +55,7 @@ rule pinn_figures:
     conda:
         "../../envs/nnphys.yaml"
     shell:
-        "python -m nnphys figures pinn --run {wildcards.problem}/{wildcards.run} --prediction {input.prediction:q} "
+        "python -m nnphys figures pinn --run {wildcards.problem:q}/{wildcards.run:q} --prediction {input.prediction:q} "
         "--history {input.history:q} --reference {input.reference:q} --style {params.style:q} "
         "--slices {params.slices:q} --out-dir {params.out_dir:q} > {log:q} 2>&1"
 
@@ -82,9 +82,9 @@ rule operator_figures:
     conda:
         "../../envs/nnphys.yaml"
     shell:
-        "python -m nnphys figures operator --run {wildcards.problem}/{wildcards.run} "
+        "python -m nnphys figures operator --run {wildcards.problem:q}/{wildcards.run:q} "
         "--prediction {input.prediction:q} --history {input.history:q} --metrics {input.metrics:q} "
-        "--style {params.style:q} --samples {params.samples} --out-dir {params.out_dir:q} > {log:q} 2>&1"
+        "--style {params.style:q} --samples {params.samples:q} --out-dir {params.out_dir:q} > {log:q} 2>&1"
 
 
 rule summary_figure:
