@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
+import subprocess
+import sys
 
 import pytest
 import yaml
 
 from nnphys import cli, physics
-from nnphys.configcheck import ConfigError
+from nnphys.configcheck import ConfigError, check_yaml
 
 BAD = {
     "many errors at once": (
@@ -19,10 +22,10 @@ BAD = {
         "  poisson: {n: 0}\n"
         "  heat2d: {dt: -1.0, n_samples: 2.5}\n"
         "  wave: {c: 1.0}\n",
-        ["'reference.heat1d': Additional properties are not allowed ('colour' was unexpected)",
+        ["'reference.heat1d.colour': unknown key (allowed: ",
          "'reference.heat1d.k'", "'reference.heat1d.modes[0].n'", "'reference.nls.nx'", "'reference.nls.method'", "'reference.poisson.n'",
          "'reference.heat2d.dt'", "'reference.heat2d.n_samples'",
-         "'reference': Additional properties are not allowed ('wave' was unexpected)"],
+         "'reference.wave': unknown key (allowed: heat1d, heat2d, nls, poisson)"],
     ),
     "dirichlet with fft": (
         "reference:\n  poisson: {boundary: dirichlet, solver: fft}\n",
@@ -32,7 +35,34 @@ BAD = {
         "reference:\n  poisson: {boundary: periodic, solver: dst}\n",
         ["'reference.poisson.solver': boundary 'periodic' needs solver 'fft'"],
     ),
+    "typos and bad values in a run's training overrides": (
+        "operator:\n  runs:\n    - {task: poisson, models: [fno], seeds: [0]}\n"
+        "    - {task: poisson, models: [unet], seeds: [0], training: {epoch: 3, lr: -1, batch_size: x}}\n",
+        ["'operator.runs[1].training.epoch': unknown key, did you mean 'epochs'?",
+         "'operator.runs[1].training.lr': -1 is less than or equal to the minimum of 0",
+         "'operator.runs[1].training.batch_size': 'x' is not of type 'integer'"],
+    ),
+    "a problem's own cadence": (
+        "pinn:\n  problems:\n    heat1d:\n      eval_every: 0\n",
+        ["'pinn.problems.heat1d.eval_every': 0 is less than the minimum of 1"],
+    ),
+    "U-Net deeper than the lattice allows": (
+        "operator:\n  models:\n    unet: {architecture: unet, width: 8, depth: 7}\n",
+        ["'operator.models.unet.depth': depth 7 halves the grid 7 times, so the lattice side must be divisible by "
+         "128; reference.poisson.n is 16"],  # the smoke preset's lattice
+    ),
+    "FNO modes above n/2": (
+        "operator:\n  models:\n    fno: {architecture: fno, modes: 9}\n",
+        ["'operator.models.fno.modes': 9 Fourier modes per sign need at least 18 grid points per side; "
+         "reference.poisson.n is 16"],
+    ),
+    "unknown colormap": (
+        "report: {error_cmap: magam}\n",
+        ["'report.error_cmap': unknown matplotlib colormap 'magam' (did you mean 'magma'"],
+    ),
 }
+
+UNSAFE_NAMES = ("m$(touch PWNED)", "a;b", "it's", "a b")
 
 
 @pytest.mark.parametrize("case", sorted(BAD))
@@ -47,6 +77,39 @@ def test_bad_config_fails_at_load_naming_the_key(case, run_snakemake, tmp_path):
     for message in messages:
         assert f"config key {message}" in out, out[-3000:]
     assert not (tmp_path / "results").exists()  # nothing ran
+
+
+@pytest.mark.parametrize("section, model", [("pinn", {"width": 4, "depth": 1}),
+                                            ("operator", {"architecture": "fno"})])
+def test_unsafe_model_names_are_refused_naming_each(section, model, run_snakemake, tmp_path):
+    """Names become paths, wildcards and shell arguments: only letters, digits, '_', '.', '-' pass."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump({section: {"models": {name: model for name in UNSAFE_NAMES}}}))
+    result = run_snakemake(tmp_path, "-n", overrides=(bad,))
+    out = result.stdout + result.stderr
+    assert result.returncode != 0
+    for name in UNSAFE_NAMES:
+        assert f"config key '{section}.models[{name!r}]': a model name may hold only letters" in out, out[-3000:]
+    assert not (tmp_path / "PWNED").exists() and not (tmp_path / "results").exists()
+
+
+def test_a_syntax_error_in_config_yaml_names_the_file_and_line(repo, tmp_path):
+    (tmp_path / "config.yaml").write_text("results: results\npinn:\n  log_every: [1\n  x: 2\n")
+    done = subprocess.run([sys.executable, "-m", "snakemake", "-s", str(repo / "Snakefile"), "-n"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert done.returncode != 0
+    assert "config file config.yaml, line 4, column 4: not valid YAML" in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("text, message", [
+    ("a: [1\n", "x.yaml, line 2, column 1: not valid YAML"),
+    ("- a\n- b\n", "x.yaml: expected keys at the top level (a YAML mapping), got a list"),
+    ("", "x.yaml: expected keys at the top level (a YAML mapping), got an empty file"),
+])
+def test_check_yaml_names_the_file(tmp_path, text, message):
+    (tmp_path / "x.yaml").write_text(text)
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        check_yaml(tmp_path / "x.yaml")
 
 
 @pytest.mark.parametrize("preset", ["smoke.yaml", "paper.yaml"])

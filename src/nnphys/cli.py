@@ -77,11 +77,13 @@ def cmd_summary(args: argparse.Namespace) -> None:
 def cmd_pinn_train(args: argparse.Namespace) -> None:
     from nnphys.device import select
     from nnphys.io import read_dataset
+    from nnphys.training.pinn_config import resolve
     from nnphys.training.pinn_runs import reference_vars, train_run
 
+    run = resolve(args.config, args.problem)  # defaults and checks: the workflow's schema
     device = select(args.device, args.threads)
     reference = read_dataset(args.reference, reference_vars(args.problem))
-    train_run(args.problem, args.config, reference, args.out_dir, device, args.fingerprint)
+    train_run(args.problem, run, reference, args.out_dir, device, args.fingerprint)
 
 
 def cmd_pinn_evaluate(args: argparse.Namespace) -> None:
@@ -97,8 +99,10 @@ def cmd_pinn_evaluate(args: argparse.Namespace) -> None:
 def cmd_operator_train(args: argparse.Namespace) -> None:
     from nnphys.device import select
     from nnphys.training.operator import train
+    from nnphys.training.operator_config import resolve
 
-    train(args.config, args.reference, args.out_dir, select(args.device, args.threads), fingerprint=args.fingerprint)
+    run = resolve(args.config)  # defaults and checks: the workflow's schema
+    train(run, args.reference, args.out_dir, select(args.device, args.threads), fingerprint=args.fingerprint)
 
 
 def cmd_operator_evaluate(args: argparse.Namespace) -> None:

@@ -2,21 +2,14 @@
 
 OPERATOR_TASKS = ("poisson", "heat2d")
 OPERATOR_CODE = ("models/__init__.py", "models/conv.py", "models/encoder_decoder.py", "models/unet.py", "models/fno.py",
-                 "training/operator.py", "training/operator_data.py", "training/operator_eval.py",
-                 "training/checkpoint.py", "training/guard.py", "training/progress.py",
+                 "training/operator.py", "training/operator_config.py", "training/operator_data.py",
+                 "training/operator_eval.py", "training/checkpoint.py", "training/guard.py", "training/progress.py",
                  "evaluation/operator_metrics.py", "physics", "io.py", "device.py")
 
 
 def operator_runs():
-    """(task, run name) of every configured run, checked against the models defined (a run listed twice: the first wins)."""
-    cfg = config["operator"]
-    out = []
-    for i, r in enumerate(cfg["runs"]):
-        for m in r["models"]:
-            if m not in cfg["models"]:
-                raise WorkflowError(f"config key 'operator.runs[{i}].models': no model {m!r} in operator.models")
-        out += [(r["task"], f"{m}-s{s}") for m in r["models"] for s in r["seeds"]]
-    return out
+    """(task, run name) of every configured run (a run listed twice: the first wins)."""
+    return operator_config.runs(config["operator"])
 
 
 def operator_outputs():
@@ -25,7 +18,5 @@ def operator_outputs():
 
 def operator_run_config(w):
     """Everything that changes a run's result, as the JSON the trainer reads."""
-    from nnphys.training.operator_data import run_config
-
     model, seed = w.run.rsplit("-s", 1)
-    return as_json(run_config(config["operator"], w.task, model, int(seed)))
+    return as_json(operator_config.run_config(config["operator"], w.task, model, int(seed)))

@@ -35,7 +35,7 @@ import yaml
 from nnphys import physics
 from nnphys.device import select
 from nnphys.io import write_dataset, write_json
-from nnphys.training.operator_data import run_config
+from nnphys.training.operator_config import run_config
 
 REPO = Path(__file__).resolve().parents[3]
 BARS = {"poisson": {"fno": 1e-2, "unet": 3e-2, "encoder_decoder": 3e-2}, "heat2d": {}}

@@ -7,6 +7,8 @@ channels-first field ``(N, C_in, H, W)`` to ``(N, C_out, H, W)``.
 from __future__ import annotations
 
 import importlib
+import inspect
+from typing import Any
 
 # name -> (module, class): imported on demand so that ``models.mlp`` users do not pay for the rest.
 OPERATORS = {
@@ -22,3 +24,10 @@ def build(name: str, in_channels: int, out_channels: int, **kwargs):
         raise ValueError(f"unknown operator architecture {name!r}; known: {', '.join(OPERATORS)}")
     module, cls = OPERATORS[name]
     return getattr(importlib.import_module(module), cls)(in_channels, out_channels, **kwargs)
+
+
+def defaults(name: str) -> dict[str, Any]:
+    """The hyperparameters of architecture ``name`` that have defaults, and their values (what an unset key gets)."""
+    module, cls = OPERATORS[name]
+    params = inspect.signature(getattr(importlib.import_module(module), cls)).parameters.values()
+    return {p.name: p.default for p in params if p.default is not inspect.Parameter.empty}

@@ -1,13 +1,15 @@
 """The PINN runs a config defines (pinn.runs: problem x model x seed) and each run's resolved settings.
 
-Pure config logic (no torch), used by the Snakemake rules at parse time.
+Pure config logic (no torch), used by the Snakemake rules at parse time and by ``python -m nnphys pinn-train``.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
+from nnphys import configcheck
 from nnphys.configcheck import ConfigError
 
 RUN = re.compile(r"(?P<model>.+)-s(?P<seed>\d+)")
@@ -35,3 +37,15 @@ def run_config(cfg: dict[str, Any], problem: str, run: str) -> dict[str, Any]:
     training = {k: cfg[k] for k in PER_RUN} | cfg["problems"][problem]  # a problem's own setting wins
     return {"problem": problem, "model_name": m["model"], "model": cfg["models"][m["model"]],
             "seed": int(m["seed"]), "training": training}
+
+
+def resolve(run: Mapping[str, Any], problem: str) -> dict[str, Any]:
+    """A run config as ``pinn-train <problem> --config`` takes it: checked against the ``run`` definition of
+    pinn.schema.yaml (the workflow's definitions), unset keys filled with the schema's defaults, the cadence
+    keys (log_every, eval_every, checkpoint_every) with the section's, as :func:`run_config` fills them."""
+    out = configcheck.resolve(run, configcheck.schema("pinn", "run"))
+    if out.setdefault("problem", problem) != problem:
+        raise ConfigError(f"config key 'problem': {out['problem']!r}, but the command trains {problem!r}")
+    section = configcheck.schema("pinn")["properties"]
+    out["training"] = {k: section[k]["default"] for k in PER_RUN} | out["training"]
+    return out

@@ -1,0 +1,95 @@
+"""The operator runs a config defines (operator.runs: task x models x seeds), each run's resolved settings,
+and the checks that span config sections (a model against its task's lattice).
+
+Pure config logic (no torch unless a model leaves a grid-bound hyperparameter to its default),
+used by the Snakemake rules at parse time and by ``python -m nnphys operator-train``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from nnphys import configcheck
+from nnphys.configcheck import ConfigError
+
+
+def runs(section: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(task, run name "{model}-s{seed}") of every configured run; an unknown model names the key."""
+    out = []
+    for i, r in enumerate(section["runs"]):
+        for m in r["models"]:
+            if m not in section["models"]:
+                raise ConfigError(f"config key 'operator.runs[{i}].models': no model {m!r} in operator.models")
+        out += [(r["task"], f"{m}-s{s}") for m in r["models"] for s in r["seeds"]]
+    return out
+
+
+def _task_settings(task: str, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """A task's settings as a run reads them: ``outputs`` only for poisson (heat2d learns u -> u)."""
+    return {k: v for k, v in settings.items() if task == "poisson" or k != "outputs"}
+
+
+def run_config(section: Mapping[str, Any], task: str, model: str, seed: int) -> dict[str, Any]:
+    """One run's resolved config from the workflow's ``operator`` section (schema defaults filled):
+    the task's settings, the first run entry's training overrides for this model, the model itself."""
+    t = _task_settings(task, section["tasks"][task])
+    for r in section["runs"]:
+        if r["task"] == task and model in r["models"]:
+            t["training"] = {**t["training"], **r.get("training", {})}
+            break
+    return {"task": task, "arch": model, "seed": seed, "model": section["models"][model], **t}
+
+
+def resolve(run: Mapping[str, Any]) -> dict[str, Any]:
+    """A run config as ``operator-train --config`` takes it: checked against the ``run`` definition of
+    operator.schema.yaml (the workflow's definitions), unset keys filled with the schema's defaults."""
+    out = configcheck.resolve(run, configcheck.schema("operator", "run"))
+    out.setdefault("arch", out["model"]["architecture"])
+    return _task_settings(out["task"], out)
+
+
+def _hyper(model: Mapping[str, Any], key: str) -> int:
+    """A model's hyperparameter, or the architecture's default (nnphys.models, which imports torch)."""
+    if key in model:
+        return model[key]
+    from nnphys.models import defaults
+
+    return defaults(model["architecture"])[key]
+
+
+def grid_error(model: Mapping[str, Any], n: int, periodic: bool) -> tuple[str, str] | None:
+    """(hyperparameter, why) if ``model`` cannot run on an ``n`` x ``n`` lattice, else None."""
+    arch = model["architecture"]
+    if arch in ("unet", "encoder_decoder"):
+        depth = _hyper(model, "depth")
+        if n % 2**depth:
+            return "depth", (f"depth {depth} halves the grid {depth} times, so the lattice side must be divisible "
+                             f"by {2**depth}")
+    elif arch == "fno":
+        modes = _hyper(model, "modes")
+        side = n if periodic else n + n // 4  # non-periodic fields are zero-padded by a quarter (models/fno.py)
+        if 2 * modes > side:
+            padded = "" if periodic else f" (zero-padded to {side}: the boundary is not periodic)"
+            return "modes", f"{modes} Fourier modes per sign need at least {2 * modes} grid points per side{padded}"
+    return None
+
+
+def check(config: Mapping[str, Any]) -> None:
+    """Every run's model fits its task's lattice (``reference.<task>.n`` and ``.boundary``) and the heat2d
+    rollout fits the reference's times, checked at ``snakemake -n`` rather than in a job after training;
+    :class:`ConfigError` names the keys."""
+    section = config["operator"]
+    runs(section)
+    rollout, nt = section["tasks"]["heat2d"]["evaluation"]["rollout"], config["reference"]["heat2d"]["nt"]
+    if rollout >= nt and any(r["task"] == "heat2d" for r in section["runs"]):
+        raise ConfigError(f"config key 'operator.tasks.heat2d.evaluation.rollout': {rollout} steps from u(0) need "
+                          f"{rollout + 1} reference times; reference.heat2d.nt is {nt}")
+    for i, r in enumerate(section["runs"]):
+        ref = config["reference"][r["task"]]
+        for m in r["models"]:
+            bad = grid_error(section["models"][m], ref["n"], ref["boundary"] == "periodic")
+            if bad:
+                key, why = bad
+                raise ConfigError(f"config key 'operator.models.{m}.{key}': {why}; reference.{r['task']}.n is "
+                                  f"{ref['n']} (operator.runs[{i}] trains {m!r} on {r['task']})")
