@@ -27,19 +27,6 @@ TASKS = ("poisson", "heat2d")
 POISSON_OUTPUTS = ("phi", "Ex", "Ey")
 
 
-def run_config(section: dict, task: str, model: str, seed: int) -> dict:
-    """One run's resolved config from the workflow's ``operator`` section (schema defaults filled):
-    the task's settings, the first run entry's training overrides for this model, the model itself."""
-    t = dict(section["tasks"][task])
-    if task != "poisson":
-        t.pop("outputs", None)
-    for r in section["runs"]:
-        if r["task"] == task and model in r["models"]:
-            t["training"] = {**t["training"], **r.get("training", {})}
-            break
-    return {"task": task, "arch": model, "seed": seed, "model": section["models"][model], **t}
-
-
 @dataclass
 class Fields:
     """One task's samples as float32 tensors.
