@@ -100,7 +100,7 @@ def explain(config: Mapping[str, Any], schema_or_path: Mapping | str | Path, pre
     return "invalid configuration:\n  " + "\n  ".join(messages) if messages else ""
 
 
-def check(config: dict, schema_or_path: Mapping | str | Path, prefix: str = "") -> None:
+def check(config: Any, schema_or_path: Mapping | str | Path, prefix: str = "") -> None:
     """Validate ``config`` against the schema, raising :class:`ConfigError` with :func:`explain`'s text."""
     text = explain(config, schema_or_path, prefix)
     if text:
@@ -124,14 +124,12 @@ def _with_defaults(cls):
 _Filling = _with_defaults(jsonschema.Draft202012Validator)
 
 
-def resolve(config: Mapping[str, Any], schema_: Mapping, prefix: str = "") -> dict:
-    """A copy of ``config`` with the schema's defaults filled; :class:`ConfigError` names every bad key.
-
-    The check runs on the config as given, so a message never blames a default.
-    """
-    check(dict(config), schema_, prefix)
-    out = copy.deepcopy(dict(config))
-    _Filling(schema_).validate(out)
+def resolve(config: Any, definition: Mapping, prefix: str = "") -> dict:
+    """A copy of ``config`` with the defaults of schema ``definition`` filled; :class:`ConfigError` names
+    every bad key. The check runs on the config as given, so a message never blames a default."""
+    check(config, definition, prefix)
+    out = copy.deepcopy(config)
+    _Filling(definition).validate(out)
     return out
 
 
