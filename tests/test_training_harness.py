@@ -1,5 +1,8 @@
-"""Checkpoint/resume reproduces an uninterrupted run; the NaN guard names step and term."""
+"""Checkpoint/resume reproduces an uninterrupted run, only for the same inputs; the NaN guard names step and term."""
 
+import random
+
+import numpy as np
 import pytest
 import torch
 
@@ -15,7 +18,8 @@ def _train(tmp_path, steps, stop_at=None):
     start, history = ck.resume()
     history = history or []
     for step in range(start, steps):
-        x = torch.randn(16, 3)  # draws from the RNG: resume must restore its state
+        # draws from all three RNGs: resume must restore each state
+        x = torch.randn(16, 3) * float(np.random.rand()) * random.random()
         loss = (model(x) - x.sum(1, keepdim=True)).pow(2).mean()
         opt.zero_grad()
         loss.backward()
@@ -35,11 +39,65 @@ def test_resume_reproduces_uninterrupted_run(tmp_path):
     assert h == h_ref
 
 
-def test_checkpoint_of_other_config_is_ignored(tmp_path):
+SAVED = {"config": {"lr": 1}, "code": "abc", "reference": {"params": {"k": 0.4}, "seed": 3, "source_fingerprint": "f1"}}
+
+
+@pytest.mark.parametrize("changed, part", [
+    ({"config": {"lr": 2}}, "run config"),
+    ({"code": "abd"}, "code fingerprint"),
+    ({"reference": {**SAVED["reference"], "params": {"k": 0.2}}}, "reference params"),
+    ({"reference": {**SAVED["reference"], "seed": 4}}, "reference seed"),
+    ({"reference": {**SAVED["reference"], "source_fingerprint": "f2"}}, "reference source_fingerprint"),
+    ({"code": "abd", "config": {"lr": 2}}, "code fingerprint, run config"),
+])
+def test_checkpoint_of_other_inputs_is_set_aside_saying_why(tmp_path, capsys, changed, part):
     model = torch.nn.Linear(1, 1)
-    Checkpointer(tmp_path / "ck.pt", 1, {"lr": 1}, {"model": model}).save(7)
-    assert Checkpointer(tmp_path / "ck.pt", 1, {"lr": 2}, {"model": model}).resume() == (0, None)
-    assert Checkpointer(tmp_path / "ck.pt", 1, {"lr": 1}, {"model": model}).resume()[0] == 7
+    make = lambda parts: Checkpointer(tmp_path / "ck.pt", 1, parts["config"], {"model": model},  # noqa: E731
+                                      code=parts["code"], reference=parts["reference"])
+    make(SAVED).save(7)
+    assert make({**SAVED, **changed}).resume() == (0, None)
+    assert not (tmp_path / "ck.pt").exists()
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == [f"checkpoint {tmp_path / 'ck.pt'} not resumed (changed since it was saved: {part}); "
+                     "removed it, starting afresh"]
+
+
+def test_checkpoint_of_same_inputs_resumes(tmp_path):
+    model = torch.nn.Linear(1, 1)
+    Checkpointer(tmp_path / "ck.pt", 1, SAVED["config"], {"model": model}, code="abc",
+                 reference=SAVED["reference"]).save(7)
+    # the same inputs, built afresh (key order does not matter)
+    again = Checkpointer(tmp_path / "ck.pt", 1, {"lr": 1}, {"model": model}, code="abc",
+                         reference={"source_fingerprint": "f1", "seed": 3, "params": {"k": 0.4}})
+    assert again.resume()[0] == 7
+
+
+@pytest.mark.parametrize("content", ["junk", "old format"])
+def test_unreadable_checkpoint_is_set_aside(tmp_path, capsys, content):
+    """A checkpoint is a cache: one that cannot be read (or predates the key) is removed, not fatal."""
+    path = tmp_path / "ck.pt"
+    if content == "junk":
+        path.write_bytes(b"not a checkpoint" * 10)
+    else:  # as older nnphys wrote it: no key, numpy RNG state as a pickled tuple
+        torch.save({"model": {}, "step": 7, "config": "{}", "rng": {"numpy": np.random.get_state()}}, path)
+    assert Checkpointer(path, 1, {}, {"model": torch.nn.Linear(1, 1)}).resume() == (0, None)
+    assert not path.exists()
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "not resumed (unreadable or from an older nnphys" in err
+
+
+def test_checkpoint_is_plain_data(tmp_path):
+    """Everything saved (optimizer, scheduler, RNG states) loads with torch's weights_only unpickler."""
+    seed_everything(0)
+    model = torch.nn.Linear(2, 1)
+    opt = torch.optim.AdamW(model.parameters())
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=1e-2, total_steps=10)
+    model(torch.ones(1, 2)).sum().backward()
+    opt.step()
+    sched.step()
+    Checkpointer(tmp_path / "ck.pt", 1, {}, {"model": model, "optimizer": opt, "scheduler": sched}).save(1, [0.5])
+    state = torch.load(tmp_path / "ck.pt", weights_only=True)
+    assert state["step"] == 1 and isinstance(state["rng"]["numpy"]["keys"], torch.Tensor)
 
 
 def test_guard_names_step_and_term():

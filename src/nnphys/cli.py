@@ -2,7 +2,8 @@
 
 Each subcommand parses its arguments, calls the package, and writes files
 through :mod:`nnphys.io`. Snakemake rules call these; so can users.
-Errors a user can fix (bad config, bad input file) exit with status 2 and a
+Errors a user can fix (bad config, bad or non-finite input file, parameters a
+solver refuses, a diverged training, a full disk) exit with status 2 and a
 one-line message naming the key or the file, never a traceback.
 """
 
@@ -13,7 +14,7 @@ import json
 import sys
 
 from nnphys.configcheck import ConfigError
-from nnphys.io import DataError
+from nnphys.io import DataError, DiskFull
 
 
 def _json(text: str):
@@ -204,7 +205,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.func(args)
-    except (ConfigError, DataError) as exc:
+    # Expected failures, each a message naming what to fix: a bad config or input file, a full disk,
+    # parameters a solver refuses (ValueError), a diverged training (NonFiniteLoss, a FloatingPointError:
+    # caught by its base class, so commands that never train need not import torch).
+    except (ConfigError, DataError, DiskFull, ValueError, FloatingPointError) as exc:
         print(f"nnphys {args.command}: error: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -21,6 +21,12 @@ def poisson_file(tmp_path):
 
 
 @pytest.fixture
+def reseeded_poisson_file(tmp_path):
+    """The Poisson file drawn with another seed: other samples, the same settings otherwise."""
+    return write(poisson, dataclasses.replace(POISSON, seed=4), tmp_path / "poisson-seed4.nc")
+
+
+@pytest.fixture
 def heat2d_file(tmp_path):
     return write(heat2d, HEAT2D, tmp_path / "heat2d.nc")
 

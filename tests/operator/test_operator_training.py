@@ -8,7 +8,7 @@ import torch
 import xarray as xr
 
 from nnphys.cli import main
-from nnphys.io import load_checkpoint, read_json
+from nnphys.io import dataset_params, load_checkpoint, read_json, write_dataset
 from nnphys.training import checkpoint as ckmod
 from nnphys.training.guard import NonFiniteLoss
 from nnphys.training.operator import train
@@ -77,7 +77,7 @@ def test_same_seed_same_model_and_reevaluation_identical(poisson_file, tmp_path,
         k: v for k, v in second["metrics"].items() if k not in timing}
 
 
-def test_resume_after_kill_reproduces_uninterrupted_run(heat2d_file, tmp_path, run_config, monkeypatch):
+def test_resume_after_kill_reproduces_uninterrupted_run(heat2d_file, tmp_path, run_config, monkeypatch, capsys):
     cfg = run_config("heat2d", "fno", epochs=4)
     train(cfg, heat2d_file, tmp_path / "full", CPU, show_progress=False)
 
@@ -91,9 +91,12 @@ def test_resume_after_kill_reproduces_uninterrupted_run(heat2d_file, tmp_path, r
     monkeypatch.setattr(ckmod.Checkpointer, "maybe_save", killed_after_epoch_2)
     with pytest.raises(KeyboardInterrupt):
         train(cfg, heat2d_file, tmp_path / "resumed", CPU, show_progress=False)
-    assert (tmp_path / "resumed" / "checkpoint.pt").exists()
+    # plain data only (one-cycle schedule, best weights, RNG states): loads without unpickling code
+    assert torch.load(tmp_path / "resumed" / "checkpoint.pt", weights_only=True)["step"] == 2
     monkeypatch.undo()
+    capsys.readouterr()
     train(cfg, heat2d_file, tmp_path / "resumed", CPU, show_progress=False)
+    assert "at step 2" in capsys.readouterr().err  # a silent fresh start would also match the whole run
     a, b = _weights(tmp_path / "full" / "model.pt"), _weights(tmp_path / "resumed" / "model.pt")
     assert all(torch.equal(a[k], b[k]) for k in a)
     ha, hb = (xr.load_dataset(tmp_path / r / "history.nc") for r in ("full", "resumed"))
@@ -104,6 +107,69 @@ def test_resume_after_kill_reproduces_uninterrupted_run(heat2d_file, tmp_path, r
 def test_nan_guard_names_step(poisson_file, tmp_path, run_config):
     with pytest.raises(NonFiniteLoss, match=r"at step \d+: term\(s\) mse = nan"):
         train(run_config("poisson", "fno", lr=1e30), poisson_file, tmp_path / "nan", CPU, show_progress=False)
+
+
+def test_cli_diverged_training_exits_2_with_one_line(poisson_file, tmp_path, run_config, capsys):
+    cfg = json.dumps(run_config("poisson", "fno", lr=1e30))
+    assert main(["operator-train", "--config", cfg, "--reference", str(poisson_file), "--out-dir", str(tmp_path),
+                 "--device", "cpu"]) == 2
+    err = capsys.readouterr().err  # after the progress bar
+    assert ("nnphys operator-train: error: loss became non-finite at step 1: term(s) mse = nan; the last good "
+            "checkpoint is kept (lower the learning rate or use float64)\n") in err
+    assert "Traceback" not in err and not (tmp_path / "model.pt").exists()
+
+
+def _killed_after_epoch_1(monkeypatch, *args, **kwargs):
+    save = ckmod.Checkpointer.maybe_save
+
+    def killed(self, step, history=None):
+        save(self, step, history)
+        if step == 1:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(ckmod.Checkpointer, "maybe_save", killed)
+    with pytest.raises(KeyboardInterrupt):
+        train(*args, **kwargs)
+    monkeypatch.undo()
+
+
+@pytest.mark.parametrize("change, part", [
+    ({"data": "reseeded"}, "reference params, reference seed"),
+    ({"fingerprint": "code v2"}, "code fingerprint"),
+    ({}, None),
+])
+def test_checkpoint_resumes_only_with_the_same_reference_and_code(poisson_file, reseeded_poisson_file, tmp_path,
+                                                                   run_config, monkeypatch, capsys, change, part):
+    """Killed after epoch 1, rerun on a Poisson reference drawn with another seed or with other code:
+    a fresh run with one log line saying why; unchanged, it resumes."""
+    cfg = run_config("poisson", "fno", epochs=2)
+    files = {"data": poisson_file, "reseeded": reseeded_poisson_file}
+    before = {"data": "data", "fingerprint": "code v1"}
+    after = {**before, **change}
+    _killed_after_epoch_1(monkeypatch, cfg, files[before["data"]], tmp_path / "run", CPU, show_progress=False,
+                          fingerprint=before["fingerprint"])
+    capsys.readouterr()
+    train(cfg, files[after["data"]], tmp_path / "run", CPU, show_progress=False, fingerprint=after["fingerprint"])
+    err = capsys.readouterr().err
+    if part is None:
+        assert "resumed from" in err and "at step 1" in err and "not resumed" not in err
+        return
+    assert err.splitlines() == [f"checkpoint {tmp_path / 'run' / 'checkpoint.pt'} not resumed (changed since it "
+                                f"was saved: {part}); removed it, starting afresh"]
+    train(cfg, files[after["data"]], tmp_path / "fresh", CPU, show_progress=False, fingerprint=after["fingerprint"])
+    a, b = _weights(tmp_path / "run" / "model.pt"), _weights(tmp_path / "fresh" / "model.pt")
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_cli_nan_reference_exits_2_naming_file_and_variable(poisson_file, tmp_path, run_config, capsys):
+    ds = xr.load_dataset(poisson_file)
+    ds["phi"][0, 1, 2] = np.inf
+    path = write_dataset(ds, tmp_path / "broken.nc", params=dataset_params(ds), seed=ds.attrs["seed"])
+    assert main(["operator-train", "--config", json.dumps(run_config("poisson", "fno")), "--reference", str(path),
+                 "--out-dir", str(tmp_path / "run"), "--device", "cpu"]) == 2
+    assert capsys.readouterr().err == (f"nnphys operator-train: error: {path}: variable 'phi' has 1 NaN or Inf "
+                                       "value(s) of 10240; recompute it (delete the file and rerun the stage that "
+                                       "makes it)\n")
 
 
 def test_cli_mismatched_reference_exits_2_naming_the_file(poisson_file, heat2d_file, tmp_path, run_config, capsys):

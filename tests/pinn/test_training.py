@@ -9,7 +9,8 @@ import pytest
 import torch
 import xarray as xr
 
-from nnphys.io import DataError, load_checkpoint, read_json, write_dataset
+from nnphys.cli import main
+from nnphys.io import DataError, dataset_params, load_checkpoint, read_json, write_dataset
 from nnphys.training import pinn as pinn_module
 from nnphys.training.guard import NonFiniteLoss
 from nnphys.training.levenberg_marquardt import residuals_and_jacobian
@@ -42,7 +43,7 @@ class Crash(Exception):
     pass
 
 
-def test_resume_after_crash_reproduces_uninterrupted_run(tmp_path, monkeypatch):
+def test_resume_after_crash_reproduces_uninterrupted_run(tmp_path, monkeypatch, capsys):
     ref = heat_reference()
     run = tiny_run(phases=[{"optimizer": "adam", "steps": 20, "lr": 0.01}, {"optimizer": "lbfgs", "steps": 20},
                            {"optimizer": "lm", "steps": 10}],
@@ -58,9 +59,12 @@ def test_resume_after_crash_reproduces_uninterrupted_run(tmp_path, monkeypatch):
         monkeypatch.setattr(pinn_module.Checkpointer, "maybe_save", crashing)
         with pytest.raises(Crash):
             train_run("heat1d", run, ref, tmp_path / "resumed", CPU)
-        assert (tmp_path / "resumed" / "checkpoint.pt").exists()
+        # plain data only (L-BFGS history, phase index, RNG states): loads without unpickling code
+        assert torch.load(tmp_path / "resumed" / "checkpoint.pt", weights_only=True)["step"] == crash_at
     monkeypatch.setattr(pinn_module.Checkpointer, "maybe_save", original)
+    capsys.readouterr()
     train_run("heat1d", run, ref, tmp_path / "resumed", CPU)
+    assert "at step 30" in capsys.readouterr().err  # a silent fresh start would also match the whole run
 
     whole, resumed = (load_checkpoint(tmp_path / d / "model.pt") for d in ("whole", "resumed"))
     assert all(torch.equal(whole["model"][k], resumed["model"][k]) for k in whole["model"])
@@ -192,3 +196,90 @@ def test_reference_file_round_trip(tmp_path, heat_file):
     train_run("heat1d", tiny_run(phases=[{"optimizer": "adam", "steps": 5}]), xr.load_dataset(tmp_path / "copy.nc"),
               tmp_path / "out", CPU)
     assert load_checkpoint(tmp_path / "out" / "model.pt")["physics"]["k"] == 0.4
+
+
+def _crash_after_first_checkpoint(monkeypatch, *args, **kwargs):
+    original = pinn_module.Checkpointer.maybe_save
+
+    def crashing(self, step, history=None):
+        original(self, step, history)
+        if step == 10:
+            raise Crash
+
+    monkeypatch.setattr(pinn_module.Checkpointer, "maybe_save", crashing)
+    with pytest.raises(Crash):
+        train_run(*args, **kwargs)
+    monkeypatch.setattr(pinn_module.Checkpointer, "maybe_save", original)
+
+
+@pytest.mark.parametrize("change, part", [
+    ({"reference": heat_reference(k=0.2)}, "reference params"),
+    ({"fingerprint": "code v2"}, "code fingerprint"),
+    ({}, None),
+])
+def test_checkpoint_resumes_only_with_the_same_reference_and_code(tmp_path, monkeypatch, capsys, change, part):
+    """Killed after its first checkpoint, then rerun with the reference or the code changed: a fresh run
+    (the same as one that never saw the checkpoint), with one log line saying why; unchanged, it resumes."""
+    run = tiny_run(phases=[{"optimizer": "adam", "steps": 20, "lr": 0.01}])
+    before = {"reference": heat_reference(), "fingerprint": "code v1"}
+    _crash_after_first_checkpoint(monkeypatch, "heat1d", run, before["reference"], tmp_path / "run", CPU,
+                                  before["fingerprint"])
+    after = {**before, **change}
+    capsys.readouterr()
+    train_run("heat1d", run, after["reference"], tmp_path / "run", CPU, after["fingerprint"])
+    err = capsys.readouterr().err
+    if part is None:
+        assert "resumed from" in err and "at step 10" in err and "not resumed" not in err
+        return
+    assert "resumed from" not in err
+    why = [line for line in err.splitlines() if "checkpoint" in line]
+    assert why == [f"checkpoint {tmp_path / 'run' / 'checkpoint.pt'} not resumed (changed since it was saved: "
+                   f"{part}); removed it, starting afresh"]
+    train_run("heat1d", run, after["reference"], tmp_path / "fresh", CPU, after["fingerprint"])
+    a, b = (load_checkpoint(tmp_path / d / "model.pt")["model"] for d in ("run", "fresh"))
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def _nan_reference_file(tmp_path, **params):
+    ds = heat_reference(**params)
+    ds["u"][3, 4] = np.nan
+    return write_dataset(ds, tmp_path / "heat1d.nc", params=dataset_params(ds))
+
+
+@pytest.mark.parametrize("problem, run", [
+    ("heat1d", tiny_run(phases=[{"optimizer": "adam", "steps": 5}])),
+    ("heat1d_inverse", tiny_run("heat1d_inverse", phases=[{"optimizer": "lm", "steps": 5}],
+                                weights={"ic": 0.0, "bc": 0.0, "pde": 1.0, "data": 1.0},
+                                inverse={"samples": 100, "noise": 0.0, "initial": {"k": 1.0}})),
+])
+def test_nan_reference_is_refused_naming_file_and_variable(tmp_path, capsys, problem, run):
+    """Not trained on (the inverse problem's data would make the loss NaN and blame the learning rate)."""
+    ref = _nan_reference_file(tmp_path)
+    assert main(["pinn-train", problem, "--config", json.dumps(run), "--reference", str(ref),
+                 "--out-dir", str(tmp_path / "run"), "--device", "cpu"]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"nnphys pinn-train: error: {ref}: variable 'u' has 1 NaN or Inf value(s) of 121; "
+                   "recompute it (delete the file and rerun the stage that makes it)\n")
+    assert not (tmp_path / "run" / "model.pt").exists()
+
+
+def test_nan_reference_is_refused_by_evaluation(tmp_path):
+    train_run("heat1d", tiny_run(phases=[{"optimizer": "adam", "steps": 5}]), heat_reference(), tmp_path, CPU)
+    ref = xr.load_dataset(_nan_reference_file(tmp_path))
+    with pytest.raises(DataError, match=r"heat1d\.nc: variable 'u' has 1 NaN"):
+        evaluate_run(tmp_path / "model.pt", ref, tmp_path, CPU)
+    assert not (tmp_path / "metrics.json").exists()
+
+
+@pytest.mark.filterwarnings("ignore:divide by zero")
+def test_non_finite_metric_is_an_error_naming_file_and_key(tmp_path, capsys):
+    """A zero reference makes rel. L2 infinite: refused, not written as invalid JSON."""
+    zero = heat_reference(modes=((1, 0.0),))
+    path = write_dataset(zero, tmp_path / "zero.nc", params=dataset_params(zero))
+    train_run("heat1d", tiny_run(phases=[{"optimizer": "adam", "steps": 5}]), zero, tmp_path, CPU)
+    capsys.readouterr()
+    assert main(["pinn-evaluate", "heat1d", "--model", str(tmp_path / "model.pt"), "--reference", str(path),
+                 "--out-dir", str(tmp_path), "--device", "cpu"]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'metrics.json'}: metrics.rel_l2 is inf; a result must be finite" in err
+    assert len(err.splitlines()) == 1 and not (tmp_path / "metrics.json").exists()

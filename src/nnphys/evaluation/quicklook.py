@@ -14,7 +14,7 @@ import numpy as np
 import xarray as xr
 
 from nnphys.evaluation import style as st
-from nnphys.io import SAMPLE, T, X, Y
+from nnphys.io import SAMPLE, T, X, Y, require_finite
 
 
 def _map(ax, da: xr.DataArray, xdim: str, ydim: str, cmap: str, symmetric: bool = False,
@@ -94,9 +94,14 @@ PLOTS = {"heat1d": heat1d, "nls": nls, "poisson": poisson, "heat2d": heat2d}
 
 
 def quicklook(problem: str, ds: xr.Dataset, out: str | Path, style: st.Style | None = None) -> Path:
-    """Draw the quick-look figure of ``problem``'s dataset and save it as PNG at ``out``."""
+    """Draw the quick-look figure of ``problem``'s dataset and save it as PNG at ``out``.
+
+    A reference holding NaN or Inf raises :class:`~nnphys.io.DataError` (naming file and variable)
+    rather than drawing a figure with holes: it is the first reader of every reference.
+    """
     if problem not in PLOTS:
         raise ValueError(f"no quick-look figure for problem {problem!r}; known: {', '.join(PLOTS)}")
+    require_finite(ds)
     out = Path(out)
     PLOTS[problem](ds, style or st.Style(), out)
     return out

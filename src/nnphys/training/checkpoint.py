@@ -5,9 +5,14 @@ never stopped: model and optimizer (and scheduler) state, the step, the
 training history so far, the config it was made with, and the RNG states.
 Resuming from it reproduces the uninterrupted run bit for bit on CPU.
 
-A checkpoint whose config differs from the current run's is ignored (with a
-note in the log): changed settings start a fresh run rather than continuing
-a different one.
+A checkpoint is resumed only if its key (:func:`checkpoint_key`) matches the
+current run's: the run config, the code fingerprint and the identity of the
+reference data. Otherwise it is removed, with one log line naming what differed:
+changed inputs start a fresh run rather than continuing a different one.
+A checkpoint that cannot be read is removed the same way (it is only a cache).
+
+Checkpoints hold tensors and plain data only (the numpy RNG state is converted),
+so they load with ``weights_only=True``.
 """
 
 from __future__ import annotations
@@ -15,17 +20,24 @@ from __future__ import annotations
 import json
 import random
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from nnphys.io import load_checkpoint, save_checkpoint
+from nnphys.io import DataError, load_checkpoint, save_checkpoint
 
 
 def rng_state() -> dict[str, Any]:
-    state = {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate()}
+    """The RNG states of torch, numpy and random as tensors and plain data (``weights_only`` loads them)."""
+    name, keys, pos, has_gauss, cached_gaussian = np.random.get_state()
+    state = {"torch": torch.get_rng_state(),
+             "numpy": {"name": name, "keys": torch.from_numpy(keys.astype(np.int64)), "pos": int(pos),
+                       "has_gauss": int(has_gauss), "cached_gaussian": float(cached_gaussian)},
+             # random's state is already plain: (version, tuple of ints, float or None)
+             "python": random.getstate()}
     if torch.cuda.is_available():
         state["cuda"] = torch.cuda.get_rng_state_all()
     return state
@@ -33,7 +45,9 @@ def rng_state() -> dict[str, Any]:
 
 def set_rng_state(state: dict[str, Any]) -> None:
     torch.set_rng_state(state["torch"])
-    np.random.set_state(state["numpy"])
+    n = state["numpy"]
+    np.random.set_state((n["name"], n["keys"].numpy().astype(np.uint32), n["pos"], n["has_gauss"],
+                         n["cached_gaussian"]))
     random.setstate(state["python"])
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])
@@ -47,22 +61,38 @@ def seed_everything(seed: int) -> None:
     torch.use_deterministic_algorithms(True, warn_only=True)
 
 
+def checkpoint_key(config: Mapping[str, Any], code: str = "",
+                   reference: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """Everything a training result depends on, entry by entry, as comparable strings.
+
+    ``config``: the run's resolved config; ``code``: the source fingerprint of the code that trains;
+    ``reference``: the identity of the data trained on (:func:`nnphys.io.dataset_identity`: params,
+    seed, source fingerprint). The entry names are what the log line says differed.
+    """
+    canonical = lambda v: json.dumps(v, sort_keys=True, default=str)  # noqa: E731
+    key = {"run config": canonical(config), "code fingerprint": str(code)}
+    key.update({f"reference {name}": canonical(value) for name, value in (reference or {}).items()})
+    return key
+
+
 class Checkpointer:
     """Saves training state every ``every`` steps to ``path`` and restores it.
 
     ``objects`` maps names to things with ``state_dict``/``load_state_dict``
-    (model, optimizer, scheduler, grad scaler).
+    (model, optimizer, scheduler, grad scaler). ``config``, ``code`` and
+    ``reference`` make the checkpoint's key (see :func:`checkpoint_key`).
     """
 
-    def __init__(self, path: str | Path, every: int, config: dict[str, Any], objects: dict[str, Any]):
+    def __init__(self, path: str | Path, every: int, config: Mapping[str, Any], objects: dict[str, Any], *,
+                 code: str = "", reference: Mapping[str, Any] | None = None):
         self.path = Path(path)
         self.every = int(every)
-        self.config_key = json.dumps(config, sort_keys=True, default=str)
+        self.key = checkpoint_key(config, code, reference)
         self.objects = objects
 
     def save(self, step: int, history: Any = None) -> None:
         state = {name: obj.state_dict() for name, obj in self.objects.items()}
-        state.update(step=step, history=history, config=self.config_key, rng=rng_state())
+        state.update(step=step, history=history, key=self.key, rng=rng_state())
         save_checkpoint(self.path, state)
 
     def maybe_save(self, step: int, history: Any = None) -> None:
@@ -70,12 +100,22 @@ class Checkpointer:
             self.save(step, history)
 
     def resume(self) -> tuple[int, Any]:
-        """Restore the latest checkpoint if it belongs to this config: returns (step, history), else (0, None)."""
+        """Restore the latest checkpoint if its key is this run's: returns (step, history), else (0, None)."""
         if not self.path.exists():
             return 0, None
-        state = load_checkpoint(self.path, required=("step", "config", *self.objects))
-        if state["config"] != self.config_key:
-            print(f"checkpoint {self.path} was made with other settings; starting afresh", file=sys.stderr)
+        why = None
+        try:
+            state = load_checkpoint(self.path, required=("step", "key", "rng", *self.objects))
+        except DataError as exc:
+            why = f"unreadable or from an older nnphys: {exc}"
+        else:
+            old = state["key"]
+            differ = sorted(name for name in self.key.keys() | old.keys() if old.get(name) != self.key.get(name))
+            if differ:
+                why = f"changed since it was saved: {', '.join(differ)}"
+        if why:
+            self.path.unlink()
+            print(f"checkpoint {self.path} not resumed ({why}); removed it, starting afresh", file=sys.stderr)
             return 0, None
         for name, obj in self.objects.items():
             obj.load_state_dict(state[name])

@@ -149,9 +149,9 @@ def train(cfg: dict, data_path: str | Path, out_dir: str | Path, device: torch.d
     steps_per_epoch = math.ceil(len(train_items) / tc["batch_size"])
     sched = schedule(opt, tc["schedule"], tc["lr"], tc["epochs"] * steps_per_epoch)
     best = Best(op.net)
-    # The fingerprint is part of the key: a checkpoint left by older code is not resumed.
-    ck = Checkpointer(out_dir / "checkpoint.pt", tc["checkpoint_every"], {**cfg, "fingerprint": fingerprint},
-                      {"model": op.net, "optimizer": opt, "scheduler": sched, "best": best})
+    ck = Checkpointer(out_dir / "checkpoint.pt", tc["checkpoint_every"], cfg,
+                      {"model": op.net, "optimizer": opt, "scheduler": sched, "best": best},
+                      code=fingerprint, reference=fields.identity)
     start, history = ck.resume()
     history = history or {"loss_train": [], "loss_val": [], "val_rel_l2": [], "lr": [], "wall_time": []}
     autocast = ((lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if device.type == "cuda"

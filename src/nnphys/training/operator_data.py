@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from nnphys.io import SAMPLE, T, X, Y, DataError, dataset_params, read_dataset
+from nnphys.io import SAMPLE, T, X, Y, DataError, dataset_identity, dataset_params, read_dataset
 
 TASKS = ("poisson", "heat2d")
 POISSON_OUTPUTS = ("phi", "Ex", "Ey")
@@ -33,6 +33,7 @@ class Fields:
 
     ``x``: poisson ``(N, 1, H, W)`` charge density; heat2d ``(N, T, H, W)`` trajectories.
     ``y``: poisson ``(N, C, H, W)`` outputs named ``outputs``; heat2d ``None``.
+    ``identity``: which file they came from (:func:`nnphys.io.dataset_identity`, part of the checkpoint key).
     """
 
     task: str
@@ -43,6 +44,7 @@ class Fields:
     periodic: bool
     params: dict
     units: dict[str, str]
+    identity: dict
 
     @property
     def grid(self) -> tuple[int, int]:
@@ -56,12 +58,12 @@ def load(task: str, path: str | Path, outputs=POISSON_OUTPUTS, min_steps: int = 
         if bad or not outputs:
             raise DataError(f"poisson outputs must be a non-empty subset of {POISSON_OUTPUTS}, got {list(outputs)}")
         names = ("rho", *outputs)
-        ds = read_dataset(path, {v: (SAMPLE, X, Y) for v in names})
+        ds = read_dataset(path, {v: (SAMPLE, X, Y) for v in names}, finite=True)
         x = torch.from_numpy(ds["rho"].values.astype(np.float32)[:, None])
         y = torch.from_numpy(np.stack([ds[o].values.astype(np.float32) for o in outputs], axis=1))
         inputs, outputs = ("rho",), tuple(outputs)
     elif task == "heat2d":
-        ds = read_dataset(path, {"u": (SAMPLE, T, X, Y)})
+        ds = read_dataset(path, {"u": (SAMPLE, T, X, Y)}, finite=True)
         if ds.sizes[T] < min_steps:
             raise DataError(f"{path}: variable 'u' has {ds.sizes[T]} time steps, need at least {min_steps} "
                             "(raise reference.heat2d.nt or lower the rollout)")
@@ -71,11 +73,10 @@ def load(task: str, path: str | Path, outputs=POISSON_OUTPUTS, min_steps: int = 
         raise DataError(f"unknown operator task {task!r}; known: {', '.join(TASKS)}")
     if ds.sizes[X] != ds.sizes[Y]:
         raise DataError(f"{path}: grid {ds.sizes[X]}x{ds.sizes[Y]} is not square")
-    if not np.isfinite(x.numpy()).all() or (y is not None and not np.isfinite(y.numpy()).all()):
-        raise DataError(f"{path}: contains NaN or Inf values")
     params = dataset_params(ds)
     units = {v: ds[v].attrs.get("units", "1") for v in (*inputs, *outputs)}
-    return Fields(task, x, y, inputs, outputs, params.get("boundary", "periodic") == "periodic", params, units)
+    return Fields(task, x, y, inputs, outputs, params.get("boundary", "periodic") == "periodic", params, units,
+                  dataset_identity(ds))
 
 
 def check_grid(fields: Fields, grid: tuple[int, int], path: str | Path) -> None:

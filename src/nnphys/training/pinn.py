@@ -21,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -44,10 +44,12 @@ from nnphys.training.sampling import sample
 
 @dataclass
 class Reference:
-    """A reference solution on its grid: values (nt, nx, n_outputs)."""
+    """A reference solution on its grid: values (nt, nx, n_outputs); ``identity`` says which file it is
+    (:func:`nnphys.io.dataset_identity`, part of the checkpoint key; empty for one made in memory)."""
     t: np.ndarray
     x: np.ndarray
     values: np.ndarray
+    identity: dict[str, Any] = field(default_factory=dict)
 
 
 def build_net(model_cfg: dict[str, Any], spec: Spec) -> MLP:
@@ -150,11 +152,12 @@ class History:
 
 
 def train(run: dict[str, Any], spec: Spec, reference: Reference | None, workdir: str | Path,
-          device: torch.device) -> tuple[nn.ModuleDict, Phases, History]:
+          device: torch.device, fingerprint: str = "") -> tuple[nn.ModuleDict, Phases, History]:
     """Train the PINN of ``run`` (its config: model, seed, training) for ``spec``; resumable.
 
     ``reference`` feeds the rel. L2 column of the history and the inverse problem's data.
-    The checkpoint lives at ``workdir/checkpoint.pt``.
+    The checkpoint lives at ``workdir/checkpoint.pt``; it is resumed only if ``run``, the code
+    ``fingerprint`` and the reference's identity are those it was saved with.
     """
     tr, seed = run["training"], int(run["seed"])
     seed_everything(seed)
@@ -173,7 +176,8 @@ def train(run: dict[str, Any], spec: Spec, reference: Reference | None, workdir:
     phases = Phases(model.parameters(), tr["phases"])
     log_every, eval_every = int(tr["log_every"]), int(tr["eval_every"])
     ck = Checkpointer(Path(workdir) / "checkpoint.pt", int(tr["checkpoint_every"]), run,
-                      {"model": model, "optimizer": phases})
+                      {"model": model, "optimizer": phases}, code=fingerprint,
+                      reference=reference.identity if reference is not None else None)
     step, state = ck.resume()
     history = History(state)
     sampling, resample = tr["sampling"], int(tr["sampling"].get("resample_every", 0))

@@ -23,7 +23,8 @@ import torch
 import xarray as xr
 
 from nnphys.evaluation.pinn_metrics import headline, metrics
-from nnphys.io import STEP, T, X, DataError, dataset_params, load_checkpoint, save_checkpoint, write_dataset, write_json
+from nnphys.io import (STEP, T, X, DataError, dataset_identity, dataset_params, load_checkpoint, require_finite,
+                       save_checkpoint, write_dataset, write_json)
 from nnphys.training.inverse import with_coefficients
 from nnphys.training.pinn import Reference, build_model, final_state, history_columns, train
 from nnphys.training.predict import on_grid, residual_on_grid
@@ -45,7 +46,11 @@ def reference_vars(problem: str) -> dict[str, tuple[str, str]]:
 
 
 def load_reference(ds: xr.Dataset, s: Spec) -> Reference:
-    return Reference(ds[T].values, ds[X].values, np.stack([ds[name].values for name in s.outputs], axis=-1))
+    """The fields of ``s`` from a reference dataset; :class:`DataError` if any holds NaN or Inf (before a
+    NaN reference could train, score, or feed an inverse problem's data)."""
+    require_finite(ds, s.outputs)
+    return Reference(ds[T].values, ds[X].values, np.stack([ds[name].values for name in s.outputs], axis=-1),
+                     dataset_identity(ds))
 
 
 def spec_from_reference(problem: str, ds: xr.Dataset) -> Spec:
@@ -62,7 +67,7 @@ def train_run(problem: str, run: dict[str, Any], reference: xr.Dataset, out: str
     """Train (resuming from ``out/checkpoint.pt`` if present) and write model.pt and history.nc."""
     out = Path(out)
     s = spec_from_reference(problem, reference)
-    model, phases, history = train(run, s, load_reference(reference, s), out, device)
+    model, phases, history = train(run, s, load_reference(reference, s), out, device, fingerprint)
     cols = history_columns(history)
     data = {k: (STEP, v, {"units": _units(k), "long_name": _long_name(k)}) for k, v in cols.items() if k != "step"}
     ds = xr.Dataset(data, coords={STEP: (STEP, cols["step"].astype(np.int64),

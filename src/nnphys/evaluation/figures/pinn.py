@@ -21,7 +21,7 @@ import xarray as xr
 
 from nnphys.evaluation import style as st
 from nnphys.evaluation.figures.common import finite_positive, naming, outputs, read, read_history
-from nnphys.io import STEP, T, X, DataError, dataset_params
+from nnphys.io import STEP, T, X, DataError, dataset_params, require_finite
 
 HAT = "_hat"  # history variable <p>_hat: the estimate of coefficient p in an inverse run
 
@@ -52,6 +52,7 @@ def load(prediction: str | Path, reference: str | Path) -> tuple[xr.Dataset, xr.
     if not names:
         raise DataError(f"{prediction}: no (t, x) variable in common with the reference {reference} "
                         f"(prediction has {list(pred.data_vars)}, reference {list(ref.data_vars)})")
+    require_finite(ref, names)
     for name in names:
         if pred[name].dims != (T, X):
             raise DataError(f"{prediction}: variable {name!r} has dims {pred[name].dims}, expected {(T, X)}")
