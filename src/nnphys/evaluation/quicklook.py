@@ -69,7 +69,7 @@ def _lattice(rows: list[tuple[str, list[tuple[str, xr.DataArray]]]], style: st.S
 
 
 def heat1d(ds: xr.Dataset, style: st.Style, out: Path) -> None:
-    _space_time(ds["u"], style, "heat1d reference: u_t = k u_xx (Crank–Nicolson)", out)
+    _space_time(ds["u"], style, "heat1d reference: u_t = k u_xx (TR-BDF2)", out)
 
 
 def nls(ds: xr.Dataset, style: st.Style, out: Path) -> None:
