@@ -82,3 +82,39 @@ def test_changing_one_problem_reruns_only_its_rules(smoke_run, run_snakemake, tm
 def test_lint_is_clean(run_snakemake, tmp_path):
     result = run_snakemake(tmp_path, "--lint")
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+
+
+def declared(dry_run_output: str) -> dict[str, set[tuple[int, int | None]]]:
+    """rule -> {(threads, torch_threads)} over the jobs of a dry run (Snakemake omits 'threads: 1')."""
+    out: dict[str, set] = {}
+    for block in re.split(r"^(?=(?:local)?rule \w+:)", dry_run_output, flags=re.M):
+        rule = re.search(r"^(?:local)?rule (\w+):", block, re.M)
+        threads = re.search(r"^\s*threads: (\d+)", block, re.M)
+        if rule and re.search(r"^\s*jobid:", block, re.M):
+            torch_threads = re.search(r"torch_threads=(\d+)", block)
+            out.setdefault(rule.group(1), set()).add(
+                (int(threads.group(1)) if threads else 1, int(torch_threads.group(1)) if torch_threads else None))
+    return out
+
+
+@pytest.mark.parametrize(("cpus", "cores", "training", "single"), [
+    ("0", 8, (8, 1), 8),        # one CPU, --cores 8: every job alone, torch on 1 thread
+    ("0,1", 8, (8, 2), 4),      # the README's command on a 2-core laptop: one training job at a time
+    ("0,1", 2, (2, 2), 1),      # --cores = CPUs: nothing scaled, jobs side by side
+])
+def test_jobs_never_hold_more_threads_than_cpus(repo, tmp_path, cpus, cores, training, single):
+    import os
+    import subprocess
+    import sys
+
+    if len(os.sched_getaffinity(0)) < len(cpus.split(",")):
+        pytest.skip("needs that many CPUs")
+    cmd = ["taskset", "-c", cpus, sys.executable, "-m", "snakemake", "-s", str(repo / "Snakefile"),
+           "--configfile", str(repo / "config.yaml"), "-n", "--cores", str(cores)]
+    result = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    found = declared(result.stdout)
+    for rule in ("pinn_train", "operator_train"):
+        assert found[rule] == {training}, (rule, found[rule])
+    for rule in ("reference", "report_tables"):
+        assert found[rule] == {(single, None)}, (rule, found[rule])

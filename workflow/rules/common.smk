@@ -5,6 +5,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from nnphys.configcheck import ConfigError, check_colormaps, explain
+from nnphys.cpus import job_threads, usable_cpus
 from nnphys.io import source_fingerprint
 from nnphys.training import operator_config, pinn_config
 
@@ -38,6 +39,24 @@ _check_across_sections()
 RESULTS = config["results"]
 LOGS = f"{RESULTS}/logs"
 BENCH = f"{RESULTS}/benchmarks"
+
+
+def _local_cores():
+    """--cores of a run on this machine; None on a cluster executor (each job gets its own CPUs) or a dry run."""
+    if not workflow.local_exec:
+        return None
+    try:
+        return workflow.cores
+    except WorkflowError:
+        return None
+
+
+# Jobs share the CPUs this run may really use (nnphys.cpus): a job running n threads declares
+# n x cores / CPUs of --cores, so `snakemake --cores 8` on 2 CPUs runs one 2-thread training job
+# (or two single-threaded jobs) at a time instead of four that fight for the same cores.
+# torch_threads is a resource, not a param: the CPU count must never rerun a job.
+TORCH_THREADS, TORCH_RUNS = job_threads(config["threads"], _local_cores(), usable_cpus())
+SINGLE_THREAD = job_threads(1, _local_cores(), usable_cpus())[0]
 
 
 def as_json(obj):

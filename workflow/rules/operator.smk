@@ -21,9 +21,10 @@ rule operator_train:
         device=config["device"],
         code=fingerprint(*OPERATOR_CODE),
         out=lambda w: f"{RESULTS}/operator/{w.task}/{w.run}",
-    threads: config["threads"]
+    threads: TORCH_THREADS
     resources:
         gpu=1,
+        torch_threads=TORCH_RUNS,
     log:
         f"{LOGS}/operator/{{task}}/{{run}}/train.log",
     benchmark:
@@ -32,7 +33,7 @@ rule operator_train:
         "../../envs/nnphys.yaml"
     shell:
         "python -m nnphys operator-train --config {params.cfg:q} --reference {input.reference:q} "
-        "--out-dir {params.out:q} --device {params.device:q} --threads {threads} --fingerprint {params.code:q} "
+        "--out-dir {params.out:q} --device {params.device:q} --threads {resources.torch_threads} --fingerprint {params.code:q} "
         "> {log:q} 2>&1"
 
 
@@ -50,9 +51,10 @@ rule operator_evaluate:
         device=config["device"],
         code=fingerprint(*OPERATOR_CODE),
         out=lambda w: f"{RESULTS}/operator/{w.task}/{w.run}",
-    threads: config["threads"]
+    threads: TORCH_THREADS
     resources:
         gpu=1,
+        torch_threads=TORCH_RUNS,
     log:
         f"{LOGS}/operator/{{task}}/{{run}}/evaluate.log",
     benchmark:
@@ -61,5 +63,5 @@ rule operator_evaluate:
         "../../envs/nnphys.yaml"
     shell:
         "python -m nnphys operator-evaluate --model {input.model:q} --reference {input.reference:q} "
-        "--out-dir {params.out:q} --device {params.device:q} --threads {threads} --fingerprint {params.code:q} "
+        "--out-dir {params.out:q} --device {params.device:q} --threads {resources.torch_threads} --fingerprint {params.code:q} "
         "> {log:q} 2>&1"

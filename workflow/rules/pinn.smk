@@ -31,9 +31,10 @@ rule pinn_train:
         device=config["device"],
         code=fingerprint(*PINN_CODE),
         out=lambda w: f"{RESULTS}/pinn/{w.problem}/{w.run}",
-    threads: config["threads"]
+    threads: TORCH_THREADS
     resources:
         gpu=1,
+        torch_threads=TORCH_RUNS,
     log:
         f"{LOGS}/pinn/{{problem}}/{{run}}/train.log",
     benchmark:
@@ -42,7 +43,7 @@ rule pinn_train:
         "../../envs/nnphys.yaml"
     shell:
         "python -m nnphys pinn-train {wildcards.problem:q} --config {params.cfg:q} --reference {input.reference:q} "
-        "--out-dir {params.out:q} --device {params.device:q} --threads {threads} --fingerprint {params.code:q} "
+        "--out-dir {params.out:q} --device {params.device:q} --threads {resources.torch_threads} --fingerprint {params.code:q} "
         "> {log:q} 2>&1"
 
 
@@ -60,9 +61,10 @@ rule pinn_evaluate:
         device=config["device"],
         code=fingerprint(*PINN_CODE),
         out=lambda w: f"{RESULTS}/pinn/{w.problem}/{w.run}",
-    threads: config["threads"]
+    threads: TORCH_THREADS
     resources:
         gpu=1,
+        torch_threads=TORCH_RUNS,
     log:
         f"{LOGS}/pinn/{{problem}}/{{run}}/evaluate.log",
     benchmark:
@@ -71,5 +73,5 @@ rule pinn_evaluate:
         "../../envs/nnphys.yaml"
     shell:
         "python -m nnphys pinn-evaluate {wildcards.problem:q} --model {input.model:q} --reference {input.reference:q} "
-        "--out-dir {params.out:q} --device {params.device:q} --threads {threads} --fingerprint {params.code:q} "
+        "--out-dir {params.out:q} --device {params.device:q} --threads {resources.torch_threads} --fingerprint {params.code:q} "
         "> {log:q} 2>&1"

@@ -20,6 +20,7 @@ rule reference:
     params:
         cfg=lambda w: as_json(config["reference"][w.problem]),
         code=fingerprint("physics", "io.py"),
+    threads: SINGLE_THREAD
     log:
         f"{LOGS}/reference/{{problem}}.log",
     benchmark:
@@ -41,6 +42,7 @@ rule reference_quicklook:
     params:
         style=style_json(),
         code=fingerprint("evaluation/quicklook.py", "evaluation/style.py", "io.py"),
+    threads: SINGLE_THREAD
     log:
         f"{LOGS}/reference/{{problem}}_quicklook.log",
     benchmark:

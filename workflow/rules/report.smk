@@ -22,6 +22,7 @@ rule report_tables:
     params:
         headline=as_json(config["report"]["headline"]),
         code=fingerprint("evaluation/tables.py", "io.py"),
+    threads: SINGLE_THREAD
     log:
         f"{LOGS}/report/tables.log",
     benchmark:
@@ -48,6 +49,7 @@ rule pinn_figures:
         slices=lambda w: as_json(config["report"]["slices"].get(w.problem, {})),
         out_dir=lambda w, output: os.path.dirname(output[0]),
         code=fingerprint("evaluation/figures/pinn.py", *FIGURE_CODE),
+    threads: SINGLE_THREAD
     log:
         f"{LOGS}/report/pinn/{{problem}}/{{run}}.log",
     benchmark:
@@ -75,6 +77,7 @@ rule operator_figures:
         samples=config["report"]["samples"],
         out_dir=lambda w, output: os.path.dirname(output[0]),
         code=fingerprint("evaluation/figures/operator.py", "evaluation/figures/pinn.py", *FIGURE_CODE),
+    threads: SINGLE_THREAD
     log:
         f"{LOGS}/report/operator/{{problem}}/{{run}}.log",
     benchmark:
@@ -98,6 +101,7 @@ rule summary_figure:
         headline=as_json(config["report"]["headline"]),
         out_dir=lambda w, output: os.path.dirname(output.png),
         code=fingerprint("evaluation/figures/summary.py", "evaluation/tables.py", *FIGURE_CODE),
+    threads: SINGLE_THREAD
     log:
         f"{LOGS}/report/summary_figure.log",
     benchmark:
@@ -121,6 +125,7 @@ rule report_summary:
         cfg=as_json(config),
         bench=BENCH,
         code=fingerprint("evaluation/report.py", "evaluation/tables.py", "io.py"),
+    threads: SINGLE_THREAD
     log:
         f"{LOGS}/report/summary.log",
     benchmark:
