@@ -45,3 +45,15 @@ def test_unexpected_failure_keeps_its_traceback(tmp_path, monkeypatch):
     monkeypatch.setattr(heat1d, "solve", broken)
     with pytest.raises(KeyError):
         main(["reference", "heat1d", "--out", str(tmp_path / "heat1d.nc")])
+
+
+@pytest.mark.parametrize(("problem", "config", "key"), [
+    ("nls", '{"nx": 0}', "reference.nls.nx"), ("heat2d", '{"n": 0}', "reference.heat2d.n"),
+    ("poisson", '{"boundary": "open"}', "reference.poisson.boundary"), ("wave", "{}", "reference.wave"),
+])
+def test_reference_by_hand_is_checked_like_the_workflow(tmp_path, capsys, problem, config, key):
+    out = tmp_path / "ref.nc"
+    assert main(["reference", problem, "--config", config, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"config key '{key}'" in err and "Traceback" not in err, err
+    assert not out.exists()

@@ -26,8 +26,10 @@ def _json(text: str):
 
 def cmd_reference(args: argparse.Namespace) -> None:
     from nnphys import physics
+    from nnphys.configcheck import check, schema
     from nnphys.io import write_dataset
 
+    check({args.problem: args.config}, schema("reference"), "reference")  # the workflow's checks, by hand too
     problem = physics.get(args.problem)
     p = physics.params(args.problem, args.config)
     ds = problem.solve(p)
