@@ -42,8 +42,9 @@ BENCH = f"{RESULTS}/benchmarks"
 
 
 def _local_cores():
-    """--cores of a run on this machine; None on a cluster executor (each job gets its own CPUs) or a dry run."""
-    if not workflow.local_exec:
+    """--cores of a run on this machine; None on a cluster (each job gets its own CPUs: not the
+    submitting process, nor the job step inside an allocation, may scale them) or in a dry run."""
+    if not (workflow.local_exec and workflow.is_main_process):
         return None
     try:
         return workflow.cores
