@@ -159,7 +159,7 @@ def test_params_name_bad_choice(problem, cfg, key):
 
 
 def test_a_problems_own_history_cadence_overrides_the_pinn_default(repo):
-    from nnphys.training.pinn_config import run_config
+    from nnphys.pinn.config import run_config
 
     cfg = yaml.safe_load((repo / "config.yaml").read_text())["pinn"]
     heat = run_config(cfg, "heat1d", "tanh-3x20-f64-s0")["training"]

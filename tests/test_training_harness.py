@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from nnphys.training.checkpoint import Checkpointer, seed_everything
+from nnphys.training.checkpoint import Checkpointer
 from nnphys.training.guard import NonFiniteLoss, check_finite
+from nnphys.training.seeding import seed_everything
 
 
 def _train(tmp_path, steps, stop_at=None):

@@ -80,8 +80,8 @@ def cmd_summary(args: argparse.Namespace) -> None:
 def cmd_pinn_train(args: argparse.Namespace) -> None:
     from nnphys.device import select
     from nnphys.io import read_dataset
-    from nnphys.training.pinn_config import resolve
-    from nnphys.training.pinn_runs import reference_vars, train_run
+    from nnphys.pinn.config import resolve
+    from nnphys.pinn.runs import reference_vars, train_run
 
     run = resolve(args.config, args.problem)  # defaults and checks: the workflow's schema
     device = select(args.device, args.threads)
@@ -92,7 +92,7 @@ def cmd_pinn_train(args: argparse.Namespace) -> None:
 def cmd_pinn_evaluate(args: argparse.Namespace) -> None:
     from nnphys.device import select
     from nnphys.io import read_dataset
-    from nnphys.training.pinn_runs import evaluate_run, reference_vars
+    from nnphys.pinn.runs import evaluate_run, reference_vars
 
     device = select(args.device, args.threads)
     reference = read_dataset(args.reference, reference_vars(args.problem))
@@ -101,8 +101,8 @@ def cmd_pinn_evaluate(args: argparse.Namespace) -> None:
 
 def cmd_operator_train(args: argparse.Namespace) -> None:
     from nnphys.device import select
-    from nnphys.training.operator import train
-    from nnphys.training.operator_config import resolve
+    from nnphys.neural_operator.train import train
+    from nnphys.neural_operator.config import resolve
 
     run = resolve(args.config)  # defaults and checks: the workflow's schema
     train(run, args.reference, args.out_dir, select(args.device, args.threads), fingerprint=args.fingerprint)
@@ -110,7 +110,7 @@ def cmd_operator_train(args: argparse.Namespace) -> None:
 
 def cmd_operator_evaluate(args: argparse.Namespace) -> None:
     from nnphys.device import select
-    from nnphys.training.operator_eval import evaluate
+    from nnphys.neural_operator.evaluate import evaluate
 
     evaluate(args.model, args.reference, args.out_dir, select(args.device, args.threads), fingerprint=args.fingerprint)
 

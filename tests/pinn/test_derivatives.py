@@ -4,8 +4,8 @@ import pytest
 import torch
 
 from nnphys.models.mlp import MLP
-from nnphys.training import derivatives
-from nnphys.training.derivatives import _MLPJet, jet
+from nnphys.pinn import derivatives
+from nnphys.pinn.derivatives import _MLPJet, jet
 
 
 def _net(activation="tanh", periodic=None):

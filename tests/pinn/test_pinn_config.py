@@ -11,7 +11,7 @@ from snakemake.utils import validate
 
 from nnphys import cli
 from nnphys.configcheck import SCHEMAS, ConfigError, check, schema
-from nnphys.training import pinn_config
+from nnphys.pinn import config as pinn_config
 
 MINIMAL = {"model": {"width": 8, "depth": 2},
            "training": {"sampling": {"n_pde": 32, "n_initial": 8, "n_boundary": 4},

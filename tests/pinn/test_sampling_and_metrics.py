@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from nnphys.evaluation.pinn_metrics import metrics, rel_l2
-from nnphys.training.sampling import sample
+from nnphys.pinn.metrics import metrics, rel_l2
+from nnphys.pinn.sampling import sample
 
 
 @pytest.mark.parametrize("method", ["lhs", "sobol", "uniform"])

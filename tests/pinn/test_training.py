@@ -11,12 +11,12 @@ import xarray as xr
 
 from nnphys.cli import main
 from nnphys.io import DataError, dataset_params, load_checkpoint, read_json, write_dataset
-from nnphys.training import pinn as pinn_module
+from nnphys.pinn import train as pinn_module
 from nnphys.training.guard import NonFiniteLoss
-from nnphys.training.levenberg_marquardt import residuals_and_jacobian
-from nnphys.training.pinn import Losses, build_model, collocation
-from nnphys.training.pinn_runs import evaluate_run, train_run
-from nnphys.training.problems import spec
+from nnphys.pinn.levenberg_marquardt import residuals_and_jacobian
+from nnphys.pinn.train import Losses, build_model, collocation
+from nnphys.pinn.runs import evaluate_run, train_run
+from nnphys.pinn.problems import spec
 
 from .conftest import heat_reference, soliton_reference, tiny_run
 

@@ -6,8 +6,9 @@ from snakemake.utils import validate
 
 from nnphys.configcheck import ConfigError, check_colormaps, explain
 from nnphys.cpus import job_threads, usable_cpus
-from nnphys.io import source_fingerprint
-from nnphys.training import operator_config, pinn_config
+from nnphys.neural_operator import config as operator_config
+from nnphys.pinn import config as pinn_config
+from nnphys.stages import fingerprint
 
 SECTIONS = ("reference", "pinn", "operator", "report")
 
@@ -71,8 +72,3 @@ STYLE_KEYS = ("dpi", "font_size", "cmap", "diverging_cmap", "error_cmap")
 def style_json():
     """The report's plotting options (config key report): every figure rule, quick-looks included, reads them."""
     return as_json({k: config["report"][k] for k in STYLE_KEYS})
-
-
-def fingerprint(*parts):
-    """Fingerprint of the package sources a rule runs; editing them reruns the rule."""
-    return source_fingerprint(*parts)

@@ -19,7 +19,7 @@ rule operator_train:
     params:
         cfg=operator_run_config,
         device=config["device"],
-        code=fingerprint(*OPERATOR_CODE),
+        code=fingerprint("operator"),
         out=lambda w: f"{RESULTS}/operator/{w.task}/{w.run}",
     threads: TORCH_THREADS
     resources:
@@ -49,7 +49,7 @@ rule operator_evaluate:
         metrics=f"{RESULTS}/operator/{{task}}/{{run}}/metrics.json",
     params:
         device=config["device"],
-        code=fingerprint(*OPERATOR_CODE),
+        code=fingerprint("operator"),
         out=lambda w: f"{RESULTS}/operator/{w.task}/{w.run}",
     threads: TORCH_THREADS
     resources:

@@ -1,10 +1,6 @@
 # Operator stage, input functions: the configured runs and the resolved config of each.
 
 OPERATOR_TASKS = ("poisson", "heat2d")
-OPERATOR_CODE = ("models/__init__.py", "models/conv.py", "models/encoder_decoder.py", "models/unet.py", "models/fno.py",
-                 "training/operator.py", "training/operator_config.py", "training/operator_data.py",
-                 "training/operator_eval.py", "training/checkpoint.py", "training/guard.py", "training/progress.py",
-                 "evaluation/operator_metrics.py", "physics", "io.py", "device.py")
 
 
 def operator_runs():

@@ -2,15 +2,8 @@
 # Runs are config pinn.runs: problem x model x seed -> {RESULTS}/pinn/{problem}/{model}-s{seed}/.
 # Evaluation only reads model.pt and the reference: re-evaluating never retrains.
 
-from nnphys.training import pinn_config
-
 PINN_PROBLEMS = ("heat1d", "nls", "heat1d_inverse")
 PINN_PHYSICS = {"heat1d": "heat1d", "nls": "nls", "heat1d_inverse": "heat1d"}
-# the sources PINN jobs run (not all of training/: operator code must not rerun PINNs)
-PINN_CODE = ("models/mlp.py", "evaluation/pinn_metrics.py", "physics", "io.py", "device.py") + tuple(
-    f"training/{m}.py" for m in ("pinn", "pinn_runs", "pinn_config", "derivatives", "sampling", "problems",
-                                 "optimizers", "levenberg_marquardt", "inverse", "predict", "checkpoint",
-                                 "guard", "progress"))
 
 
 # Every run's metrics.json (rule all); lambdas keep `snakemake --lint` clean, the logic is in the package.
@@ -29,7 +22,7 @@ rule pinn_train:
     params:
         cfg=lambda w: as_json(pinn_config.run_config(config["pinn"], w.problem, w.run)),
         device=config["device"],
-        code=fingerprint(*PINN_CODE),
+        code=fingerprint("pinn"),
         out=lambda w: f"{RESULTS}/pinn/{w.problem}/{w.run}",
     threads: TORCH_THREADS
     resources:
@@ -59,7 +52,7 @@ rule pinn_evaluate:
         metrics=f"{RESULTS}/pinn/{{problem}}/{{run}}/metrics.json",
     params:
         device=config["device"],
-        code=fingerprint(*PINN_CODE),
+        code=fingerprint("pinn"),
         out=lambda w: f"{RESULTS}/pinn/{w.problem}/{w.run}",
     threads: TORCH_THREADS
     resources:

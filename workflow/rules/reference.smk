@@ -19,7 +19,7 @@ rule reference:
         f"{RESULTS}/reference/{{problem}}.nc",
     params:
         cfg=lambda w: as_json(config["reference"][w.problem]),
-        code=fingerprint("physics", "io.py"),
+        code=fingerprint("reference"),
     threads: SINGLE_THREAD
     log:
         f"{LOGS}/reference/{{problem}}.log",
@@ -41,7 +41,7 @@ rule reference_quicklook:
         report(f"{RESULTS}/reference/figures/{{problem}}.png", caption="../report/reference.rst", category="Reference"),
     params:
         style=style_json(),
-        code=fingerprint("evaluation/quicklook.py", "evaluation/style.py", "io.py"),
+        code=fingerprint("report"),
     threads: SINGLE_THREAD
     log:
         f"{LOGS}/reference/{{problem}}_quicklook.log",

@@ -21,7 +21,7 @@ rule report_tables:
         md=f"{REPORT}/errors.md",
     params:
         headline=as_json(config["report"]["headline"]),
-        code=fingerprint("evaluation/tables.py", "io.py"),
+        code=fingerprint("report"),
     threads: SINGLE_THREAD
     log:
         f"{LOGS}/report/tables.log",
@@ -48,7 +48,7 @@ rule pinn_figures:
         style=style_json(),
         slices=lambda w: as_json(config["report"]["slices"].get(w.problem, {})),
         out_dir=lambda w, output: os.path.dirname(output[0]),
-        code=fingerprint("evaluation/figures/pinn.py", *FIGURE_CODE),
+        code=fingerprint("report"),
     threads: SINGLE_THREAD
     log:
         f"{LOGS}/report/pinn/{{problem}}/{{run}}.log",
@@ -76,7 +76,7 @@ rule operator_figures:
         style=style_json(),
         samples=config["report"]["samples"],
         out_dir=lambda w, output: os.path.dirname(output[0]),
-        code=fingerprint("evaluation/figures/operator.py", "evaluation/figures/pinn.py", *FIGURE_CODE),
+        code=fingerprint("report"),
     threads: SINGLE_THREAD
     log:
         f"{LOGS}/report/operator/{{problem}}/{{run}}.log",
@@ -100,7 +100,7 @@ rule summary_figure:
         style=style_json(),
         headline=as_json(config["report"]["headline"]),
         out_dir=lambda w, output: os.path.dirname(output.png),
-        code=fingerprint("evaluation/figures/summary.py", "evaluation/tables.py", *FIGURE_CODE),
+        code=fingerprint("report"),
     threads: SINGLE_THREAD
     log:
         f"{LOGS}/report/summary_figure.log",
@@ -124,7 +124,7 @@ rule report_summary:
     params:
         cfg=as_json(config),
         bench=BENCH,
-        code=fingerprint("evaluation/report.py", "evaluation/tables.py", "io.py"),
+        code=fingerprint("report"),
     threads: SINGLE_THREAD
     log:
         f"{LOGS}/report/summary.log",

@@ -12,7 +12,6 @@ from nnphys.evaluation.figures import FORMATS, OPERATOR, PINN
 
 REPORT = f"{RESULTS}/report"
 FIGURES = f"{REPORT}/figures"
-FIGURE_CODE = ("evaluation/style.py", "evaluation/figures/__init__.py", "evaluation/figures/common.py", "io.py")
 
 
 def stage_runs(kind, outputs):

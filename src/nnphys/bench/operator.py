@@ -35,7 +35,7 @@ import yaml
 from nnphys import physics
 from nnphys.device import select
 from nnphys.io import write_dataset, write_json
-from nnphys.training.operator_config import run_config
+from nnphys.neural_operator.config import run_config
 
 REPO = Path(__file__).resolve().parents[3]
 BARS = {"poisson": {"fno": 1e-2, "unet": 3e-2, "encoder_decoder": 3e-2}, "heat2d": {}}
@@ -60,8 +60,8 @@ def seconds_to(history: Path, bar: float) -> float | None:
 
 
 def bench_run(config: dict, task: str, model: str, data: Path, work: Path, device) -> dict:
-    from nnphys.training.operator import train
-    from nnphys.training.operator_eval import evaluate
+    from nnphys.neural_operator.evaluate import evaluate
+    from nnphys.neural_operator.train import train
 
     cfg = run_config(config["operator"], task, model, seed=0)
     out = work / task / f"{model}-s0"

@@ -31,9 +31,9 @@ import numpy as np
 import torch
 
 from nnphys.physics import heat1d
-from nnphys.training.checkpoint import seed_everything
-from nnphys.training.pinn import Losses, Reference, build_model, collocation, train
-from nnphys.training.problems import spec
+from nnphys.pinn.problems import spec
+from nnphys.pinn.train import Losses, Reference, build_model, collocation, train
+from nnphys.training.seeding import seed_everything
 
 THRESHOLDS = (1e-2, 1e-3, 1e-4)
 # DeepXDE 1.15 + PyTorch on a 2-core machine (figures given with the task): seconds to rel. L2 1e-2 and 1e-3

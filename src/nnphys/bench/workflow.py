@@ -31,9 +31,9 @@ import yaml
 
 from nnphys.cpus import usable_cpus
 from nnphys.io import read_json, write_json
+from nnphys.stages import STAGES
 
 REPO = Path(__file__).resolve().parents[3]
-STAGES = ("reference", "pinn", "operator", "report")
 
 
 def snakemake(work: Path, cores: int, configfiles: list[Path], *targets: str) -> float:

@@ -9,7 +9,7 @@ with all its derivatives.
 
 Shapes: input (N, d_in), output (N, d_out). Weights are Xavier-normal, biases zero (Glorot & Bengio 2010,
 as in Raissi et al. 2019). ``embed`` and ``layers`` are public so that derivatives can be propagated
-through the network layer by layer (see :mod:`nnphys.training.derivatives`).
+through the network layer by layer (see :mod:`nnphys.pinn.derivatives`).
 """
 
 from __future__ import annotations

@@ -18,47 +18,13 @@ so they load with ``weights_only=True``.
 from __future__ import annotations
 
 import json
-import random
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import torch
-
 from nnphys.io import DataError, load_checkpoint, save_checkpoint
-
-
-def rng_state() -> dict[str, Any]:
-    """The RNG states of torch, numpy and random as tensors and plain data (``weights_only`` loads them)."""
-    name, keys, pos, has_gauss, cached_gaussian = np.random.get_state()
-    state = {"torch": torch.get_rng_state(),
-             "numpy": {"name": name, "keys": torch.from_numpy(keys.astype(np.int64)), "pos": int(pos),
-                       "has_gauss": int(has_gauss), "cached_gaussian": float(cached_gaussian)},
-             # random's state is already plain: (version, tuple of ints, float or None)
-             "python": random.getstate()}
-    if torch.cuda.is_available():
-        state["cuda"] = torch.cuda.get_rng_state_all()
-    return state
-
-
-def set_rng_state(state: dict[str, Any]) -> None:
-    torch.set_rng_state(state["torch"])
-    n = state["numpy"]
-    np.random.set_state((n["name"], n["keys"].numpy().astype(np.uint32), n["pos"], n["has_gauss"],
-                         n["cached_gaussian"]))
-    random.setstate(state["python"])
-    if "cuda" in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda"])
-
-
-def seed_everything(seed: int) -> None:
-    """Seed torch, numpy and random, and make torch pick deterministic kernels."""
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    torch.manual_seed(seed)
-    torch.use_deterministic_algorithms(True, warn_only=True)
+from nnphys.training.seeding import rng_state, set_rng_state
 
 
 def checkpoint_key(config: Mapping[str, Any], code: str = "",

@@ -8,7 +8,7 @@ A phase is a config dict: ``{"optimizer": "adam" | "sgd" | "lbfgs", "steps": n, 
 - lbfgs: torch.optim.LBFGS with strong-Wolfe line search; ``steps`` is its iteration budget;
   ``tolerance_grad``, ``tolerance_change``, ``history_size`` as in torch. It is driven in chunks of
   iterations (for logging and checkpoints); :func:`lbfgs_stop_reason` says why it stopped early.
-- lm: Levenberg–Marquardt (:mod:`nnphys.training.levenberg_marquardt`), initial damping ``mu``; for small
+- lm: Levenberg–Marquardt (:mod:`nnphys.pinn.levenberg_marquardt`), initial damping ``mu``; for small
   networks only (it builds the full Jacobian).
 
 :class:`Phases` has ``state_dict``/``load_state_dict`` (phase index + optimizer + scheduler state),
@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 import torch
 
-from nnphys.training.levenberg_marquardt import LevenbergMarquardt
+from nnphys.pinn.levenberg_marquardt import LevenbergMarquardt
 
 OPTIMIZERS = ("adam", "sgd", "lbfgs", "lm")
 

@@ -22,13 +22,13 @@ import numpy as np
 import torch
 import xarray as xr
 
-from nnphys.evaluation.pinn_metrics import headline, metrics
 from nnphys.io import (STEP, T, X, DataError, dataset_identity, dataset_params, load_checkpoint, require_finite,
                        save_checkpoint, write_dataset, write_json)
-from nnphys.training.inverse import with_coefficients
-from nnphys.training.pinn import Reference, build_model, final_state, history_columns, train
-from nnphys.training.predict import on_grid, residual_on_grid
-from nnphys.training.problems import PHYSICS, Spec, physics_config, spec
+from nnphys.pinn.inverse import with_coefficients
+from nnphys.pinn.metrics import headline, metrics
+from nnphys.pinn.predict import on_grid, residual_on_grid
+from nnphys.pinn.problems import PHYSICS, Spec, physics_config, spec
+from nnphys.pinn.train import Reference, build_model, final_state, history_columns, train
 
 HISTORY_ATTRS = {
     "loss_total": ("1", "weighted total loss"),

@@ -9,8 +9,8 @@
     L_pde  = mean_i Σ_k f_k(t_i, x_i)²   with f = physics.<problem>.residual, derivatives by Taylor mode
     L_data = mean_i Σ_c (u_c(t_i, x_i) - d_ic)²
 
-Collocation points come from :mod:`nnphys.training.sampling` (seeded, optionally redrawn every N steps
-during first-order phases); optimizers are :class:`~nnphys.training.optimizers.Phases`.
+Collocation points come from :mod:`nnphys.pinn.sampling` (seeded, optionally redrawn every N steps
+during first-order phases); optimizers are :class:`~nnphys.pinn.optimizers.Phases`.
 Every ``log_every`` steps a history row is recorded (loss terms, wall time; rel. L2 vs the reference every
 ``eval_every`` steps, NaN otherwise); every ``checkpoint_every`` steps the full state is checkpointed and a
 rerun resumes from it, reproducing the uninterrupted run on CPU.
@@ -29,17 +29,18 @@ import numpy as np
 import torch
 from torch import nn
 
-from nnphys.evaluation.pinn_metrics import headline, rel_l2
 from nnphys.models.mlp import MLP
-from nnphys.training.checkpoint import Checkpointer, seed_everything
-from nnphys.training.derivatives import jet, named
+from nnphys.pinn.derivatives import jet, named
+from nnphys.pinn.inverse import Coefficients, noisy_samples, with_coefficients
+from nnphys.pinn.metrics import headline, rel_l2
+from nnphys.pinn.optimizers import Phases, lbfgs_iterations
+from nnphys.pinn.predict import on_grid
+from nnphys.pinn.problems import INPUTS, T_COL, X_COL, Spec
+from nnphys.pinn.sampling import sample
+from nnphys.training.checkpoint import Checkpointer
 from nnphys.training.guard import check_finite
-from nnphys.training.inverse import Coefficients, noisy_samples, with_coefficients
-from nnphys.training.optimizers import Phases, lbfgs_iterations
-from nnphys.training.predict import on_grid
-from nnphys.training.problems import INPUTS, T_COL, X_COL, Spec
 from nnphys.training.progress import progress
-from nnphys.training.sampling import sample
+from nnphys.training.seeding import seed_everything
 
 
 @dataclass

@@ -3,7 +3,7 @@
 Reads ``model.pt`` and the reference file, recomputes the test split from the saved
 seed, and never trains. Predictions are made in float32 in fixed batches, so a
 re-evaluation writes identical predictions. Besides the field errors of
-:mod:`nnphys.evaluation.operator_metrics` it measures, in the same process:
+:mod:`nnphys.neural_operator.metrics` it measures, in the same process:
 
 * ``infer_samples_per_s``: model throughput on the test inputs (one forward pass per sample,
   after a warm-up batch), next to ``reference_samples_per_s``: the physics module's batched
@@ -29,10 +29,10 @@ import torch
 import xarray as xr
 
 from nnphys import physics
-from nnphys.evaluation import operator_metrics as om
 from nnphys.io import SAMPLE, STEP, T, X, Y, DataError, load_checkpoint, write_dataset, write_json
-from nnphys.training import operator_data as od
-from nnphys.training.operator import build_operator
+from nnphys.neural_operator import data as od
+from nnphys.neural_operator import metrics as om
+from nnphys.neural_operator.train import build_operator
 
 SHIFT = (3, 5)
 

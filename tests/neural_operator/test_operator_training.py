@@ -11,8 +11,8 @@ from nnphys.cli import main
 from nnphys.io import dataset_params, load_checkpoint, read_json, write_dataset
 from nnphys.training import checkpoint as ckmod
 from nnphys.training.guard import NonFiniteLoss
-from nnphys.training.operator import train
-from nnphys.training.operator_eval import evaluate
+from nnphys.neural_operator.train import train
+from nnphys.neural_operator.evaluate import evaluate
 
 CPU = torch.device("cpu")
 

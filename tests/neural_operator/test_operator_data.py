@@ -6,7 +6,7 @@ import torch
 import xarray as xr
 
 from nnphys.io import DataError, write_dataset
-from nnphys.training import operator_data as od
+from nnphys.neural_operator import data as od
 
 
 def test_split_is_disjoint_complete_and_seeded():

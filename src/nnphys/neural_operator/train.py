@@ -27,10 +27,11 @@ import xarray as xr
 
 from nnphys import models
 from nnphys.io import STEP, save_checkpoint, write_dataset
-from nnphys.training import operator_data as od
-from nnphys.training.checkpoint import Checkpointer, seed_everything
+from nnphys.neural_operator import data as od
+from nnphys.training.checkpoint import Checkpointer
 from nnphys.training.guard import check_finite
 from nnphys.training.progress import progress
+from nnphys.training.seeding import seed_everything
 
 
 class Best:

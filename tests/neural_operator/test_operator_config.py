@@ -14,7 +14,7 @@ from snakemake.utils import validate
 
 from nnphys import cli, models
 from nnphys.configcheck import SCHEMAS, ConfigError, check, schema
-from nnphys.training import operator_config
+from nnphys.neural_operator import config as operator_config
 
 
 def workflow_config(repo, **sections) -> dict:

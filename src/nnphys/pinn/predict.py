@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from nnphys.training.derivatives import jet, named
-from nnphys.training.problems import INPUTS, T_COL, X_COL, Spec
+from nnphys.pinn.derivatives import jet, named
+from nnphys.pinn.problems import INPUTS, T_COL, X_COL, Spec
 
 
 def grid_points(t: np.ndarray, x: np.ndarray, like: torch.Tensor) -> torch.Tensor:

@@ -1,0 +1,35 @@
+"""The workflow's stages and the package sources each one runs.
+
+Every rule passes the fingerprint of its stage's sources in ``params:`` (and its command records it in
+the outputs), so editing the code a stage runs reruns that stage's jobs, and no other stage's. The
+sources are subpackages and top-level modules, as :func:`nnphys.io.source_fingerprint` takes them:
+whatever a stage's commands import beyond the command line itself (``cli.py``, ``__main__.py`` and the
+package's ``__init__.py`` parse arguments and hold the version; they compute nothing). PINN code is not
+an operator source and operator code not a PINN source; what both pipelines share (``training``,
+``models``, ``physics``) is a source of both. ``tests/test_stages.py`` checks each list against the
+modules the stage's commands really import.
+"""
+
+from __future__ import annotations
+
+from nnphys.io import source_fingerprint
+
+SOURCES = {
+    "reference": ("physics", "configcheck.py", "io.py"),
+    "pinn": ("pinn", "training", "models", "physics", "configcheck.py", "device.py", "io.py"),
+    "operator": ("neural_operator", "training", "models", "physics", "configcheck.py", "device.py", "io.py"),
+    "report": ("evaluation", "io.py"),  # tables and figures, quick-looks of the references included
+}
+STAGES = tuple(SOURCES)
+
+
+def sources(stage: str) -> tuple[str, ...]:
+    """The subpackages and modules (paths below ``src/nnphys``) that the jobs of ``stage`` run."""
+    if stage not in SOURCES:
+        raise ValueError(f"unknown stage {stage!r}; known: {', '.join(STAGES)}")
+    return SOURCES[stage]
+
+
+def fingerprint(stage: str) -> str:
+    """The source fingerprint of ``stage``: what its rules pass in ``params:`` and its outputs record."""
+    return source_fingerprint(*sources(stage))
