@@ -16,8 +16,9 @@ from nnphys.io import source_fingerprint
 
 SOURCES = {
     "reference": ("physics", "configcheck.py", "io.py"),
-    "pinn": ("pinn", "training", "models", "physics", "configcheck.py", "device.py", "io.py"),
-    "operator": ("neural_operator", "training", "models", "physics", "configcheck.py", "device.py", "io.py"),
+    "pinn": ("pinn", "training", "models", "physics", "configcheck.py", "device.py", "io.py", "run_names.py"),
+    "operator": ("neural_operator", "training", "models", "physics", "configcheck.py", "device.py", "io.py",
+                 "run_names.py"),
     "report": ("evaluation", "io.py"),  # tables and figures, quick-looks of the references included
 }
 STAGES = tuple(SOURCES)
@@ -33,3 +34,4 @@ def sources(stage: str) -> tuple[str, ...]:
 def fingerprint(stage: str) -> str:
     """The source fingerprint of ``stage``: what its rules pass in ``params:`` and its outputs record."""
     return source_fingerprint(*sources(stage))
+

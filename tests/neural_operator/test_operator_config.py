@@ -30,7 +30,7 @@ def test_a_runs_override_keeps_the_tasks_other_settings(repo):
     """Filling defaults must not fill an override: an unset key keeps the task's value, not the schema's."""
     cfg = workflow_config(repo)
     task = cfg["operator"]["tasks"]["poisson"]["training"]
-    run = operator_config.run_config(cfg["operator"], "poisson", "encoder_decoder", 0)["training"]
+    run = operator_config.run_config(cfg["operator"], "poisson", "encoder_decoder-s0")["training"]
     assert cfg["operator"]["runs"][2]["training"] == {"lr": 0.003}  # as written in config.yaml
     assert run == {**task, "lr": 0.003}
     assert task["epochs"] == 8 != schema("operator")["$defs"]["training"]["properties"]["epochs"]["default"]
@@ -104,8 +104,7 @@ def test_the_workflows_run_configs_pass_the_cli_unchanged(repo, preset):
         cfg["operator"] = {**cfg["operator"], **over["operator"]}
     validate(cfg["operator"], str(SCHEMAS / "operator.schema.yaml"), set_default=True)
     for task, run in operator_config.runs(cfg["operator"]):
-        model, seed = run.rsplit("-s", 1)
-        rc = operator_config.run_config(cfg["operator"], task, model, int(seed))
+        rc = operator_config.run_config(cfg["operator"], task, run)
         assert operator_config.resolve(json.loads(json.dumps(rc))) == rc, run
 
 

@@ -4,6 +4,8 @@ import json
 
 import xarray as xr
 
+from nnphys.pinn.problems import PHYSICS
+
 
 def test_pinn_runs_of_the_smoke_workflow(smoke_run):
     runs = {("heat1d", "tiny-s0"), ("nls", "tiny-periodic-s0"), ("heat1d_inverse", "tiny-s0")}
@@ -14,7 +16,7 @@ def test_pinn_runs_of_the_smoke_workflow(smoke_run):
         assert not (out / "checkpoint.pt").exists()
         m = json.loads((out / "metrics.json").read_text())
         assert (m["kind"], m["problem"], m["run"], m["seed"]) == ("pinn", problem, run, 0)
-        reference = xr.load_dataset(smoke_run / "results" / "reference" / f"{problem.split('_')[0]}.nc")
+        reference = xr.load_dataset(smoke_run / "results" / "reference" / f"{PHYSICS[problem]}.nc")
         prediction = xr.load_dataset(out / "prediction.nc")
         for var in prediction.data_vars:
             assert prediction[var].dims == reference[var].dims == ("t", "x")

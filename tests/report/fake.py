@@ -13,6 +13,8 @@ import numpy as np
 import xarray as xr
 
 from nnphys.io import SAMPLE, STEP, T, X, Y, write_dataset, write_json
+from nnphys.pinn.problems import PHYSICS
+from nnphys.run_names import parse_run_name, run_name
 
 ND = {"units": "1"}
 
@@ -102,7 +104,7 @@ def prediction_heat2d(n_samples: int = 4, nt: int = 6, n: int = 16, seed: int = 
 
 
 def _metrics(kind, problem, model, seed, metrics, **extra):
-    return {"kind": kind, "problem": problem, "model": model, "seed": seed, "run": f"{model}-s{seed}",
+    return {"kind": kind, "problem": problem, "model": model, "seed": seed, "run": run_name(model, seed),
             "device": "cpu", "train_seconds": 10.0 + seed, "metrics": metrics, **extra}
 
 
@@ -114,30 +116,30 @@ def write_results(root: Path) -> dict[str, list[tuple[str, str]]]:
         write_dataset(ds, root / "reference" / f"{name}.nc", params={"k": 0.4} if name == "heat1d" else {})
     pinn = [("heat1d", "mlp-s0"), ("heat1d", "mlp-s1"), ("nls", "mlp-s0"), ("heat1d_inverse", "mlp-s0")]
     for problem, run in pinn:
-        model, seed = run.split("-s")
-        ref = refs[problem.removesuffix("_inverse")]
+        model, seed = parse_run_name(run)
+        ref = refs[PHYSICS[problem]]
         pred = ref.copy(deep=True)
         for v in pred.data_vars:
-            pred[v] = (pred[v] * (1 + 0.01 * (int(seed) + 1) * np.sin(3 * pred[X]))).assign_attrs(ref[v].attrs)
+            pred[v] = (pred[v] * (1 + 0.01 * (seed + 1) * np.sin(3 * pred[X]))).assign_attrs(ref[v].attrs)
         d = root / "pinn" / problem / run
         write_dataset(pred, d / "prediction.nc", params={})
         write_dataset(history_pinn(inverse=problem.endswith("_inverse")), d / "history.nc", params={})
-        m = {"rel_l2": 0.01 * (int(seed) + 1), "max_abs": 0.02 * (int(seed) + 1)}
+        m = {"rel_l2": 0.01 * (seed + 1), "max_abs": 0.02 * (seed + 1)}
         if problem == "nls":
             m = {"rel_l2_abs": 0.012, "rel_l2_complex": 0.015}
         if problem.endswith("_inverse"):
             m.update(k_hat=0.398, k_rel_error=0.005)
-        write_json(d / "metrics.json", _metrics("pinn", problem, model, int(seed), m, steps=50))
+        write_json(d / "metrics.json", _metrics("pinn", problem, model, seed, m, steps=50))
     operator = [("poisson", "unet-s0"), ("poisson", "unet-s1"), ("poisson", "fno-s0"), ("heat2d", "unet-s0")]
     for task, run in operator:
-        model, seed = run.split("-s")
+        model, seed = parse_run_name(run)
         d = root / "operator" / task / run
-        pred = prediction_poisson(seed=int(seed)) if task == "poisson" else prediction_heat2d(seed=int(seed))
+        pred = prediction_poisson(seed=seed) if task == "poisson" else prediction_heat2d(seed=seed)
         write_dataset(pred, d / "prediction.nc", params={})
         write_dataset(history_operator(), d / "history.nc", params={})
-        m = {"rel_l2_mean": 0.05 + 0.01 * int(seed), "rel_l2_median": 0.04, "rel_l2_p95": 0.09,
+        m = {"rel_l2_mean": 0.05 + 0.01 * seed, "rel_l2_median": 0.04, "rel_l2_p95": 0.09,
              "band_low": 0.02, "band_mid": 0.08, "band_high": 0.3}
         if task == "heat2d":
             m = {"one_step_rel_l2": 0.01, "rollout_rel_l2_final": 0.1}
-        write_json(d / "metrics.json", _metrics("operator", task, model, int(seed), m, epochs=12))
+        write_json(d / "metrics.json", _metrics("operator", task, model, seed, m, epochs=12))
     return {"pinn": pinn, "operator": operator}

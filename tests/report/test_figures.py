@@ -15,6 +15,7 @@ from nnphys.evaluation.figures.pinn import Slices, pinn_figures
 from nnphys.evaluation.figures.summary import summary_figure
 from nnphys.evaluation.style import Style
 from nnphys.io import DataError, write_dataset
+from nnphys.pinn.problems import PHYSICS
 
 STYLE = Style(dpi=40)
 
@@ -29,7 +30,7 @@ def png_size(path):
 def pinn_args(results, problem, run):
     d = results / "pinn" / problem / run
     return (f"{problem}/{run}", d / "prediction.nc", d / "history.nc",
-            results / "reference" / f"{problem.removesuffix('_inverse')}.nc")
+            results / "reference" / f"{PHYSICS[problem]}.nc")
 
 
 def test_radial_spectrum_puts_a_single_mode_in_its_shell_and_keeps_parseval():

@@ -1,4 +1,5 @@
-# Shared helpers: config validation, source fingerprints, paths.
+# Shared helpers: config validation, threads, run folders; the facts themselves (problems, run names,
+# runs, source fingerprints) come from the package.
 import json
 
 from snakemake.exceptions import WorkflowError
@@ -8,6 +9,7 @@ from nnphys.configcheck import ConfigError, check_colormaps, explain
 from nnphys.cpus import job_threads, usable_cpus
 from nnphys.neural_operator import config as operator_config
 from nnphys.pinn import config as pinn_config
+from nnphys.run_names import RUN_NAME
 from nnphys.stages import fingerprint
 
 SECTIONS = ("reference", "pinn", "operator", "report")
@@ -59,6 +61,11 @@ def _local_cores():
 # torch_threads is a resource, not a param: the CPU count must never rerun a job.
 TORCH_THREADS, TORCH_RUNS = job_threads(config["threads"], _local_cores(), usable_cpus())
 SINGLE_THREAD = job_threads(1, _local_cores(), usable_cpus())[0]
+
+
+def run_file(stage, problem, run, name):
+    """File ``name`` of one trained run: {RESULTS}/<stage>/<problem>/<run>/<name>."""
+    return f"{RESULTS}/{stage}/{problem}/{run}/{name}"
 
 
 def as_json(obj):

@@ -10,7 +10,7 @@ include: "operator_inputs.smk"
 rule operator_train:
     wildcard_constraints:
         task="|".join(OPERATOR_TASKS),
-        run=r"[^/]+-s\d+",
+        run=RUN_NAME.pattern,
     input:
         reference=f"{RESULTS}/reference/{{task}}.nc",
     output:
@@ -40,7 +40,7 @@ rule operator_train:
 rule operator_evaluate:
     wildcard_constraints:
         task="|".join(OPERATOR_TASKS),
-        run=r"[^/]+-s\d+",
+        run=RUN_NAME.pattern,
     input:
         model=f"{RESULTS}/operator/{{task}}/{{run}}/model.pt",
         reference=f"{RESULTS}/reference/{{task}}.nc",

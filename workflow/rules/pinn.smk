@@ -2,18 +2,19 @@
 # Runs are config pinn.runs: problem x model x seed -> {RESULTS}/pinn/{problem}/{model}-s{seed}/.
 # Evaluation only reads model.pt and the reference: re-evaluating never retrains.
 
-PINN_PROBLEMS = ("heat1d", "nls", "heat1d_inverse")
-PINN_PHYSICS = {"heat1d": "heat1d", "nls": "nls", "heat1d_inverse": "heat1d"}
+# PINN_PHYSICS: the physics problem each PINN problem solves, whose reference file it reads.
+from nnphys.pinn.problems import PHYSICS as PINN_PHYSICS, PROBLEMS as PINN_PROBLEMS
 
-
-# Every run's metrics.json (rule all); lambdas keep `snakemake --lint` clean, the logic is in the package.
-pinn_outputs = lambda: [f"{RESULTS}/pinn/{p}/{run}/metrics.json" for p, run in pinn_config.runs(config["pinn"])]
+# The configured runs, and every run's metrics.json (rule all); lambdas keep `snakemake --lint` clean,
+# the logic is in the package.
+pinn_runs = lambda: pinn_config.runs(config["pinn"])
+pinn_outputs = lambda: [run_file("pinn", p, run, "metrics.json") for p, run in pinn_runs()]
 
 
 rule pinn_train:
     wildcard_constraints:
         problem="|".join(PINN_PROBLEMS),
-        run=r"[^/]+-s\d+",
+        run=RUN_NAME.pattern,
     input:
         reference=lambda w: f"{RESULTS}/reference/{PINN_PHYSICS[w.problem]}.nc",
     output:
@@ -43,7 +44,7 @@ rule pinn_train:
 rule pinn_evaluate:
     wildcard_constraints:
         problem="|".join(PINN_PROBLEMS),
-        run=r"[^/]+-s\d+",
+        run=RUN_NAME.pattern,
     input:
         model=f"{RESULTS}/pinn/{{problem}}/{{run}}/model.pt",
         reference=lambda w: f"{RESULTS}/reference/{PINN_PHYSICS[w.problem]}.nc",

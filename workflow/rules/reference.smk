@@ -4,7 +4,7 @@
 # cache only acts with --cache and SNAKEMAKE_OUTPUT_CACHE set, and these datasets take seconds
 # to recompute, while the benchmark files record what each solve costs on the machine it ran on.
 
-REFERENCE_PROBLEMS = ("heat1d", "nls", "poisson", "heat2d")
+from nnphys.physics import PROBLEMS as REFERENCE_PROBLEMS
 
 # Every reference dataset and its figure (rule all); a lambda keeps `snakemake --lint` clean.
 reference_outputs = lambda: [f"{RESULTS}/reference/{p}.nc" for p in REFERENCE_PROBLEMS] + [

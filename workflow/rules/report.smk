@@ -36,8 +36,8 @@ rule report_tables:
 
 rule pinn_figures:
     wildcard_constraints:
-        problem="[^/]+",
-        run="[^/]+",
+        problem="|".join(PINN_PROBLEMS),
+        run=RUN_NAME.pattern,
     input:
         prediction=run_file("pinn", "{problem}", "{run}", "prediction.nc"),
         history=run_file("pinn", "{problem}", "{run}", "history.nc"),
@@ -64,8 +64,8 @@ rule pinn_figures:
 
 rule operator_figures:
     wildcard_constraints:
-        problem="[^/]+",
-        run="[^/]+",
+        problem="|".join(OPERATOR_TASKS),
+        run=RUN_NAME.pattern,
     input:
         prediction=run_file("operator", "{problem}", "{run}", "prediction.nc"),
         history=run_file("operator", "{problem}", "{run}", "history.nc"),

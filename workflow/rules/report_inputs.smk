@@ -3,10 +3,9 @@
 # The report jobs read predictions, histories, metrics and references, never a model.pt, so
 # changing a `report` option (dpi, colormaps, slice times, ...) reruns only these jobs, and
 # `snakemake figures` after a full run executes no training or reference job.
-# The runs come from the files pinn_outputs() and operator_outputs() ask rule all for
-# ({RESULTS}/<kind>/<problem>/<run>/...), so the report follows whatever runs the config defines.
+# The runs are those each training stage lists (pinn_runs(), operator_runs(): the package reads them
+# from the config), so the report follows whatever runs the config defines.
 import os
-import re
 
 from nnphys.evaluation.figures import FORMATS, OPERATOR, PINN
 
@@ -14,20 +13,13 @@ REPORT = f"{RESULTS}/report"
 FIGURES = f"{REPORT}/figures"
 
 
-def stage_runs(kind, outputs):
-    """(problem, run) pairs of a stage, in config order, from the paths its rule all targets."""
-    pattern = re.compile(rf"^{re.escape(RESULTS)}/{kind}/([^/]+)/([^/]+)/")
-    return list(dict.fromkeys(m.groups() for m in map(pattern.match, map(str, outputs)) if m))
-
-
-def run_file(kind, problem, run, name):
-    return f"{RESULTS}/{kind}/{problem}/{run}/{name}"
+def stage_runs():
+    """Training stage -> its (problem, run) pairs, in config order."""
+    return {"pinn": pinn_runs(), "operator": operator_runs()}
 
 
 def all_metrics():
-    return [run_file("pinn", p, r, "metrics.json") for p, r in stage_runs("pinn", pinn_outputs())] + [
-        run_file("operator", p, r, "metrics.json") for p, r in stage_runs("operator", operator_outputs())
-    ]
+    return [run_file(stage, p, r, "metrics.json") for stage, runs in stage_runs().items() for p, r in runs]
 
 
 def figure_outputs(kind, names):
@@ -47,12 +39,11 @@ def figure_outputs(kind, names):
 
 
 def report_figures():
-    pinn = [f"{FIGURES}/pinn/{p}/{r}/{n}.{f}" for p, r in stage_runs("pinn", pinn_outputs())
-            for n in PINN for f in FORMATS]
-    operator = [f"{FIGURES}/operator/{p}/{r}/{n}.{f}" for p, r in stage_runs("operator", operator_outputs())
-                for n in OPERATOR for f in FORMATS]
+    names = {"pinn": PINN, "operator": OPERATOR}
+    runs = [f"{FIGURES}/{stage}/{p}/{r}/{n}.{f}" for stage, pairs in stage_runs().items() for p, r in pairs
+            for n in names[stage] for f in FORMATS]
     summary = [f"{FIGURES}/summary.{f}" for f in FORMATS] if all_metrics() else []
-    return pinn + operator + summary
+    return runs + summary
 
 
 def report_outputs():

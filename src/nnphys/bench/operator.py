@@ -35,7 +35,8 @@ import yaml
 from nnphys import physics
 from nnphys.device import select
 from nnphys.io import write_dataset, write_json
-from nnphys.neural_operator.config import run_config
+from nnphys.neural_operator.config import TASKS, run_config
+from nnphys.run_names import run_name
 
 REPO = Path(__file__).resolve().parents[3]
 BARS = {"poisson": {"fno": 1e-2, "unet": 3e-2, "encoder_decoder": 3e-2}, "heat2d": {}}
@@ -63,8 +64,9 @@ def bench_run(config: dict, task: str, model: str, data: Path, work: Path, devic
     from nnphys.neural_operator.evaluate import evaluate
     from nnphys.neural_operator.train import train
 
-    cfg = run_config(config["operator"], task, model, seed=0)
-    out = work / task / f"{model}-s0"
+    run = run_name(model, 0)
+    cfg = run_config(config["operator"], task, run)
+    out = work / task / run
     summary = train(cfg, data, out, device, show_progress=False)
     m = evaluate(out / "model.pt", data, out, device)["metrics"]
     bar = BARS[task].get(model, HEAT2D_ONE_STEP_BAR if task == "heat2d" else None)
@@ -88,7 +90,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--config", type=Path, default=REPO / "config.yaml")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--device", default="auto")
-    parser.add_argument("--tasks", nargs="+", default=["poisson", "heat2d"])
+    parser.add_argument("--tasks", nargs="+", default=list(TASKS))
     parser.add_argument("--models", nargs="+", default=None, help="default: each task's models in config runs")
     parser.add_argument("--out", type=Path, default=Path("results/bench/operator.json"))
     args = parser.parse_args(argv)

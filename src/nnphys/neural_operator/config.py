@@ -12,17 +12,21 @@ from typing import Any
 
 from nnphys import configcheck
 from nnphys.configcheck import ConfigError
+from nnphys.run_names import parse_run_name, run_name
 
+TASKS = ("poisson", "heat2d")  # each learns from the reference file of the physics problem of that name
 
 def runs(section: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(task, run name "{model}-s{seed}") of every configured run; an unknown model names the key."""
+    """(task, run name) of every configured run, in config order, each once (a run listed twice takes the
+    first entry's settings); an unknown model names the key. The stage's outputs, and the report's inputs,
+    are these runs' files."""
     out = []
     for i, r in enumerate(section["runs"]):
         for m in r["models"]:
             if m not in section["models"]:
                 raise ConfigError(f"config key 'operator.runs[{i}].models': no model {m!r} in operator.models")
-        out += [(r["task"], f"{m}-s{s}") for m in r["models"] for s in r["seeds"]]
-    return out
+        out += [(r["task"], run_name(m, s)) for m in r["models"] for s in r["seeds"]]
+    return list(dict.fromkeys(out))
 
 
 def _task_settings(task: str, settings: Mapping[str, Any]) -> dict[str, Any]:
@@ -30,9 +34,12 @@ def _task_settings(task: str, settings: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in settings.items() if task == "poisson" or k != "outputs"}
 
 
-def run_config(section: Mapping[str, Any], task: str, model: str, seed: int) -> dict[str, Any]:
-    """One run's resolved config from the workflow's ``operator`` section (schema defaults filled):
-    the task's settings, the first run entry's training overrides for this model, the model itself."""
+def run_config(section: Mapping[str, Any], task: str, run: str) -> dict[str, Any]:
+    """Run ``run`` of ``task``, resolved from the workflow's ``operator`` section (schema defaults filled):
+    the task's settings, the first run entry's training overrides for its model, the model itself."""
+    model, seed = parse_run_name(run)
+    if model not in section["models"]:
+        raise ConfigError(f"operator run {run!r}: no model {model!r} in operator.models")
     t = _task_settings(task, section["tasks"][task])
     for r in section["runs"]:
         if r["task"] == task and model in r["models"]:

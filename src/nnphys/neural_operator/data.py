@@ -22,8 +22,8 @@ import torch
 from torch import nn
 
 from nnphys.io import SAMPLE, T, X, Y, DataError, dataset_identity, dataset_params, read_dataset
+from nnphys.neural_operator.config import TASKS
 
-TASKS = ("poisson", "heat2d")
 POISSON_OUTPUTS = ("phi", "Ex", "Ey")
 
 

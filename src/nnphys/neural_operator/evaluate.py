@@ -33,6 +33,7 @@ from nnphys.io import SAMPLE, STEP, T, X, Y, DataError, load_checkpoint, write_d
 from nnphys.neural_operator import data as od
 from nnphys.neural_operator import metrics as om
 from nnphys.neural_operator.train import build_operator
+from nnphys.run_names import run_name
 
 SHIFT = (3, 5)
 
@@ -159,7 +160,7 @@ def evaluate(model_path: str | Path, data_path: str | Path, out_dir: str | Path,
 
     write_dataset(ds, out_dir / "prediction.nc", params=cfg, seed=cfg["seed"], fingerprint=fingerprint)
     result = {"kind": "operator", "problem": task, "model": cfg["arch"], "seed": cfg["seed"],
-              "run": out_dir.name, "device": str(device), "train_seconds": ck.get("train_seconds"),
+              "run": run_name(cfg["arch"], cfg["seed"]), "device": str(device), "train_seconds": ck.get("train_seconds"),
               "epochs": ck["step"], "best_epoch": ck.get("best_epoch"), "test_samples": len(test),
               "metrics": metrics}
     write_json(out_dir / "metrics.json", result)

@@ -28,6 +28,7 @@ import xarray as xr
 from nnphys import models
 from nnphys.io import STEP, save_checkpoint, write_dataset
 from nnphys.neural_operator import data as od
+from nnphys.run_names import run_name
 from nnphys.training.checkpoint import Checkpointer
 from nnphys.training.guard import check_finite
 from nnphys.training.progress import progress
@@ -159,7 +160,8 @@ def train(cfg: dict, data_path: str | Path, out_dir: str | Path, device: torch.d
                 else contextlib.nullcontext)
 
     t0 = time.perf_counter() - (history["wall_time"][-1] if history["wall_time"] else 0.0)
-    bar = progress(tc["epochs"], f"{cfg['task']} {cfg['arch']} s{cfg['seed']}", initial=start) if show_progress else None
+    label = f"{cfg['task']} {run_name(cfg['arch'], cfg['seed'])}"
+    bar = progress(tc["epochs"], label, initial=start) if show_progress else None
     op.train()
     for epoch in range(start, tc["epochs"]):
         if epoch - best.epoch >= tc["patience"] and epoch > 0:

@@ -5,19 +5,19 @@ Pure config logic (no torch), used by the Snakemake rules at parse time and by `
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from nnphys import configcheck
 from nnphys.configcheck import ConfigError
+from nnphys.run_names import parse_run_name, run_name
 
-RUN = re.compile(r"(?P<model>.+)-s(?P<seed>\d+)")
 PER_RUN = ("log_every", "eval_every", "checkpoint_every")
 
 
-def runs(cfg: dict[str, Any]) -> list[tuple[str, str]]:
-    """(problem, run name "{model}-s{seed}") of every configured run; unknown models or problems name the key."""
+def runs(cfg: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(problem, run name) of every configured run, in config order, each once; an unknown model or problem
+    names the key. The stage's outputs, and the report's inputs, are these runs' files."""
     out = []
     for i, r in enumerate(cfg.get("runs", [])):
         if r["model"] not in cfg.get("models", {}):
@@ -25,18 +25,18 @@ def runs(cfg: dict[str, Any]) -> list[tuple[str, str]]:
         if r["problem"] not in cfg.get("problems", {}):
             raise ConfigError(f"config key 'pinn.runs[{i}].problem': no settings for {r['problem']!r} "
                               "in pinn.problems")
-        out += [(r["problem"], f"{r['model']}-s{s}") for s in r["seeds"]]
-    return out
+        out += [(r["problem"], run_name(r["model"], s)) for s in r["seeds"]]
+    return list(dict.fromkeys(out))
 
 
-def run_config(cfg: dict[str, Any], problem: str, run: str) -> dict[str, Any]:
+def run_config(cfg: Mapping[str, Any], problem: str, run: str) -> dict[str, Any]:
     """Everything that changes the result of run ``run`` of ``problem``: what ``pinn-train --config`` reads."""
-    m = RUN.fullmatch(run)
-    if m is None or m["model"] not in cfg["models"]:
-        raise ConfigError(f"PINN run {run!r}: expected '<model>-s<seed>' with a model of pinn.models")
+    model, seed = parse_run_name(run)
+    if model not in cfg["models"]:
+        raise ConfigError(f"PINN run {run!r}: no model {model!r} in pinn.models")
     training = {k: cfg[k] for k in PER_RUN} | cfg["problems"][problem]  # a problem's own setting wins
-    return {"problem": problem, "model_name": m["model"], "model": cfg["models"][m["model"]],
-            "seed": int(m["seed"]), "training": training}
+    return {"problem": problem, "model_name": model, "model": cfg["models"][model], "seed": seed,
+            "training": training}
 
 
 def resolve(run: Mapping[str, Any], problem: str) -> dict[str, Any]:

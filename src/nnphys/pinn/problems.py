@@ -20,8 +20,10 @@ from nnphys.configcheck import ConfigError
 INPUTS = ("t", "x")
 T_COL, X_COL = 0, 1
 
-# PINN problem name -> physics module it solves (the inverse problem estimates k of heat1d)
+# PINN problem name -> physics module it solves, whose reference file it reads (the inverse problem
+# estimates k of heat1d)
 PHYSICS = {"heat1d": "heat1d", "nls": "nls", "heat1d_inverse": "heat1d"}
+PROBLEMS = tuple(PHYSICS)
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,7 @@ class Spec:
 def spec(name: str, physics_config: dict) -> Spec:
     """The PINN view of problem ``name`` with physics parameters from ``physics_config``."""
     if name not in PHYSICS:
-        raise ConfigError(f"config key 'pinn.runs': unknown PINN problem {name!r} (known: {', '.join(PHYSICS)})")
+        raise ConfigError(f"config key 'pinn.runs': unknown PINN problem {name!r} (known: {', '.join(PROBLEMS)})")
     phys = PHYSICS[name]
     p = physics.params(phys, physics_config)
     if phys == "heat1d":

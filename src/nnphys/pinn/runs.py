@@ -29,6 +29,7 @@ from nnphys.pinn.metrics import headline, metrics
 from nnphys.pinn.predict import on_grid, residual_on_grid
 from nnphys.pinn.problems import PHYSICS, Spec, physics_config, spec
 from nnphys.pinn.train import Reference, build_model, final_state, history_columns, train
+from nnphys.run_names import run_name
 
 HISTORY_ATTRS = {
     "loss_total": ("1", "weighted total loss"),
@@ -58,10 +59,6 @@ def spec_from_reference(problem: str, ds: xr.Dataset) -> Spec:
     return spec(problem, physics_config(dataset_params(ds), problem))
 
 
-def run_name(run: dict[str, Any]) -> str:
-    return f"{run['model_name']}-s{run['seed']}"
-
-
 def train_run(problem: str, run: dict[str, Any], reference: xr.Dataset, out: str | Path, device: torch.device,
               fingerprint: str = "") -> Path:
     """Train (resuming from ``out/checkpoint.pt`` if present) and write model.pt and history.nc."""
@@ -78,7 +75,7 @@ def train_run(problem: str, run: dict[str, Any], reference: xr.Dataset, out: str
     write_dataset(ds, out / "history.nc", params=run, seed=int(run["seed"]), fingerprint=fingerprint)
     save_checkpoint(out / "model.pt", final_state(run, s, model, phases, history, device))
     (out / "checkpoint.pt").unlink(missing_ok=True)
-    print(f"trained {problem} {run_name(run)}: {history.attrs['iterations']} iterations, "
+    print(f"trained {problem} {run_name(run['model_name'], run['seed'])}: {history.attrs['iterations']} iterations, "
           f"{history.last('wall_time'):.1f} s, final loss {history.last('loss_total'):.3e}", file=sys.stderr)
     return out / "model.pt"
 
@@ -122,7 +119,7 @@ def evaluate_run(model_path: str | Path, reference: xr.Dataset, out: str | Path,
             m[f"{name}_rel_error"] = abs(estimate - true) / abs(true)
     _write_prediction(pred, s, reference, out / "prediction.nc", run, fingerprint)
     result = {"kind": "pinn", "problem": problem, "model": run["model_name"], "seed": int(run["seed"]),
-              "run": run_name(run), "device": state.get("device", str(device)),
+              "run": run_name(run["model_name"], run["seed"]), "device": state.get("device", str(device)),
               "train_seconds": float(state.get("train_seconds", float("nan"))),
               "steps": int(state.get("iterations", state["step"])), "metrics": m}
     write_json(out / "metrics.json", result)

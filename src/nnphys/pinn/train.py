@@ -37,6 +37,7 @@ from nnphys.pinn.optimizers import Phases, lbfgs_iterations
 from nnphys.pinn.predict import on_grid
 from nnphys.pinn.problems import INPUTS, T_COL, X_COL, Spec
 from nnphys.pinn.sampling import sample
+from nnphys.run_names import run_name
 from nnphys.training.checkpoint import Checkpointer
 from nnphys.training.guard import check_finite
 from nnphys.training.progress import progress
@@ -193,7 +194,7 @@ def train(run: dict[str, Any], spec: Spec, reference: Reference | None, workdir:
             cache[block] = collocation(spec, sampling, seed, block, like)
         return cache[block]
 
-    bar = progress(phases.total, f"pinn {spec.name} {run['model_name']}-s{seed}", initial=step)
+    bar = progress(phases.total, f"pinn {spec.name} {run_name(run['model_name'], seed)}", initial=step)
     clock = time.perf_counter()
     offset = history.last("wall_time")
     last: dict[str, torch.Tensor] = {}
