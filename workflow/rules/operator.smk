@@ -33,7 +33,7 @@ rule operator_train:
         "../../envs/nnphys.yaml"
     shell:
         "python -m nnphys operator-train --config {params.cfg:q} --reference {input.reference:q} "
-        "--out-dir {params.out:q} --device {params.device:q} --threads {resources.torch_threads} --fingerprint {params.code:q} "
+        "--out-dir {params.out:q} --device {params.device:q} --threads {resources.torch_threads:q} --fingerprint {params.code:q} "
         "> {log:q} 2>&1"
 
 
@@ -63,5 +63,5 @@ rule operator_evaluate:
         "../../envs/nnphys.yaml"
     shell:
         "python -m nnphys operator-evaluate --model {input.model:q} --reference {input.reference:q} "
-        "--out-dir {params.out:q} --device {params.device:q} --threads {resources.torch_threads} --fingerprint {params.code:q} "
+        "--out-dir {params.out:q} --device {params.device:q} --threads {resources.torch_threads:q} --fingerprint {params.code:q} "
         "> {log:q} 2>&1"

@@ -37,7 +37,7 @@ rule pinn_train:
         "../../envs/nnphys.yaml"
     shell:
         "python -m nnphys pinn-train {wildcards.problem:q} --config {params.cfg:q} --reference {input.reference:q} "
-        "--out-dir {params.out:q} --device {params.device:q} --threads {resources.torch_threads} --fingerprint {params.code:q} "
+        "--out-dir {params.out:q} --device {params.device:q} --threads {resources.torch_threads:q} --fingerprint {params.code:q} "
         "> {log:q} 2>&1"
 
 
@@ -67,5 +67,5 @@ rule pinn_evaluate:
         "../../envs/nnphys.yaml"
     shell:
         "python -m nnphys pinn-evaluate {wildcards.problem:q} --model {input.model:q} --reference {input.reference:q} "
-        "--out-dir {params.out:q} --device {params.device:q} --threads {resources.torch_threads} --fingerprint {params.code:q} "
+        "--out-dir {params.out:q} --device {params.device:q} --threads {resources.torch_threads:q} --fingerprint {params.code:q} "
         "> {log:q} 2>&1"
