@@ -33,7 +33,7 @@ from nnphys.models.mlp import MLP
 from nnphys.pinn.derivatives import jet, named
 from nnphys.pinn.inverse import Coefficients, noisy_samples, with_coefficients
 from nnphys.pinn.metrics import headline, rel_l2
-from nnphys.pinn.optimizers import Phases, lbfgs_iterations
+from nnphys.pinn.optimizers import Phase, Phases
 from nnphys.pinn.predict import on_grid
 from nnphys.pinn.problems import INPUTS, T_COL, X_COL, Spec
 from nnphys.pinn.sampling import sample
@@ -183,12 +183,10 @@ def train(run: dict[str, Any], spec: Spec, reference: Reference | None, workdir:
     step, state = ck.resume()
     history = History(state)
     sampling, resample = tr["sampling"], int(tr["sampling"].get("resample_every", 0))
-    cache: dict[int, dict] = {}
+    cache: dict[int, dict] = {}  # the current point set, by block: points are redrawn every `resample` steps
 
-    def batch_for(step: int) -> dict:
-        # L-BFGS and LM keep the point set they started with: they assume one fixed loss
-        at = phases.start if phases.kind in ("lbfgs", "lm") else step
-        block = at // resample if resample else 0
+    def batch_for(step: int, phase: Phase) -> dict:
+        block = (phase.start if phase.keeps_points else step) // resample if resample else 0
         if block not in cache:
             cache.clear()
             cache[block] = collocation(spec, sampling, seed, block, like)
@@ -197,44 +195,14 @@ def train(run: dict[str, Any], spec: Spec, reference: Reference | None, workdir:
     bar = progress(phases.total, f"pinn {spec.name} {run_name(run['model_name'], seed)}", initial=step)
     clock = time.perf_counter()
     offset = history.last("wall_time")
-    last: dict[str, torch.Tensor] = {}
     while step < phases.total:
-        phases.enter(phases.index_at(step))
-        batch, opt = batch_for(step), phases.optimizer
-        n = min(log_every - step % log_every, phases.end - step)
-        stop = None
-        if phases.kind == "lbfgs":
-            def closure():
-                opt.zero_grad(set_to_none=True)
-                total, terms = losses(batch)
-                check_finite({**terms, "total": total}, step)
-                total.backward()
-                last.update(terms, total=total.detach())
-                return total
-            done, stop = lbfgs_iterations(opt, closure, n)
-        elif phases.kind == "lm":
-            for done in range(1, n + 1):
-                _, stop = opt.step(losses, batch)
-                if stop:
-                    break
-            with torch.no_grad():
-                total, terms = losses(batch)
-            check_finite({**terms, "total": total}, step + done)
-            last.update(terms, total=total)
-        else:
-            for done in range(1, n + 1):
-                opt.zero_grad(set_to_none=True)
-                total, terms = losses(batch)
-                check_finite({**terms, "total": total}, step + done - 1)
-                total.backward()
-                opt.step()
-                if phases.scheduler is not None:
-                    phases.scheduler.step()
-                last.update(terms, total=total.detach())
+        phase = phases.at(step)
+        n = min(log_every - step % log_every, phase.end - step)  # a chunk ends at a history row or the phase end
+        done, stop, terms = phase.advance(losses, batch_for(step, phase), n, step)
         step += done
         history.attrs["iterations"] += done
         elapsed = offset + time.perf_counter() - clock
-        row = {"step": step, "wall_time": elapsed, **{f"loss_{k}": v.item() for k, v in last.items()}}
+        row = {"step": step, "wall_time": elapsed, **{f"loss_{k}": v.item() for k, v in terms.items()}}
         if "unknowns" in model:
             row.update({f"{k}_hat": v.item() for k, v in model["unknowns"].values().items()})
         if reference is not None and (step % eval_every == 0 or step >= phases.total or stop):
@@ -242,21 +210,24 @@ def train(run: dict[str, Any], spec: Spec, reference: Reference | None, workdir:
             row["rel_l2"] = rel_l2(headline(pred, spec.outputs), headline(reference.values, spec.outputs))
         history.add(row)
         bar.update(done)
-        if stop:
-            msg = f"{phases.kind} stopped at step {step} after {step - phases.start} iterations: {stop}"
-            print(msg, file=sys.stderr)
-            history.attrs["stop"] = msg
-            bar.update(phases.end - step)
-            step = phases.end
+        if stop or (phase.has_stop_rule and step == phase.end):
+            history.attrs["stop"] = stop_message(phase, step, stop)
+            print(history.attrs["stop"], file=sys.stderr)
+        if stop:  # the rest of the phase is skipped, and the checkpoint says so
+            bar.update(phase.end - step)
+            step = phase.end
             ck.save(step, history.state())
-        elif phases.kind in ("lbfgs", "lm") and step == phases.end:
-            msg = f"{phases.kind} stopped at step {step}: max_iter (the phase's {phases.end - phases.start} steps) reached"
-            print(msg, file=sys.stderr)
-            history.attrs["stop"] = msg
         ck.maybe_save(step, history.state())
         offset, clock = elapsed, time.perf_counter()
     bar.close()
     return model, phases, history
+
+
+def stop_message(phase: Phase, step: int, reason: str | None) -> str:
+    """Why ``phase`` (one with its own stopping rule) ended at ``step``: ``reason``, or its step budget."""
+    if reason is None:
+        return f"{phase.kind} stopped at step {step}: max_iter (the phase's {phase.end - phase.start} steps) reached"
+    return f"{phase.kind} stopped at step {step} after {step - phase.start} iterations: {reason}"
 
 
 def history_columns(history: History) -> dict[str, np.ndarray]:
