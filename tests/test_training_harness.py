@@ -8,6 +8,7 @@ import torch
 
 from nnphys.training.checkpoint import Checkpointer
 from nnphys.training.guard import NonFiniteLoss, check_finite
+from nnphys.training.schedules import scheduler
 from nnphys.training.seeding import seed_everything
 
 
@@ -105,3 +106,29 @@ def test_guard_names_step_and_term():
     check_finite({"pde": torch.tensor(1.0), "ic": torch.tensor(0.5)}, step=3)
     with pytest.raises(NonFiniteLoss, match=r"step 41: term\(s\) ic = nan"):
         check_finite({"pde": torch.tensor(1.0), "ic": torch.tensor(float("nan"))}, step=41)
+
+
+@pytest.mark.parametrize("name, final", [("exponential", 0.1), ("cosine", 0.1), ("cosine", 0.0)])
+def test_a_decaying_schedule_ends_at_its_floor(name, final):
+    opt = torch.optim.SGD(torch.nn.Linear(1, 1).parameters(), lr=2.0)
+    sched = scheduler(opt, name, 2.0, 10, final)
+    for _ in range(10):
+        opt.step()
+        sched.step()
+    assert sched.get_last_lr()[0] == pytest.approx(2.0 * final, abs=1e-12)
+
+
+def test_constant_has_no_scheduler_and_onecycle_rises_then_falls():
+    opt = torch.optim.SGD(torch.nn.Linear(1, 1).parameters(), lr=2.0)
+    assert scheduler(opt, "constant", 2.0, 10, 1.0) is None
+    sched = scheduler(opt, "onecycle", 2.0, 10, 0.0)
+    lrs = []
+    for _ in range(10):
+        lrs.append(sched.get_last_lr()[0])
+        opt.step()
+        sched.step()
+    # from lr / 25 to lr at step 0.2 N - 1 (torch's count), then down
+    assert lrs[0] == pytest.approx(2.0 / 25) and int(np.argmax(lrs)) == 1 and max(lrs) == pytest.approx(2.0)
+    assert lrs[2:] == sorted(lrs[2:], reverse=True)
+    with pytest.raises(ValueError, match="unknown learning-rate schedule 'linear'"):
+        scheduler(opt, "linear", 2.0, 10, 0.0)

@@ -115,11 +115,23 @@ def cmd_operator_evaluate(args: argparse.Namespace) -> None:
     evaluate(args.model, args.reference, args.out_dir, select(args.device, args.threads), fingerprint=args.fingerprint)
 
 
-def _torch_job_options(p: argparse.ArgumentParser) -> None:
-    """Options shared by the training and evaluation commands."""
+def _torch_job(sub, name: str, func, help: str, reference: str, *, problem: bool = False,
+               model: str | None = None) -> None:
+    """A training (``--config``) or evaluation (``--model``) command: the PINN problem if ``problem``, then
+    the reference file, the output folder and the options every torch job has."""
+    p = sub.add_parser(name, help=help)
+    if problem:
+        p.add_argument("problem", help="heat1d, nls or heat1d_inverse")
+    if model:
+        p.add_argument("--model", required=True, help=model)
+    else:
+        p.add_argument("--config", type=_json, required=True, help="the run's resolved config as JSON")
+    p.add_argument("--reference", required=True, help=reference)
+    p.add_argument("--out-dir", required=True)
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (Snakemake's threads)")
     p.add_argument("--fingerprint", default="", help="source fingerprint recorded in the outputs")
+    p.set_defaults(func=func)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -170,35 +182,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--md", required=True)
     p.set_defaults(func=cmd_summary)
 
-    p = sub.add_parser("pinn-train", help="train a PINN; writes model.pt and history.nc (resumes after a kill)")
-    p.add_argument("problem", help="heat1d, nls or heat1d_inverse")
-    p.add_argument("--config", type=_json, required=True, help="the run's resolved config as JSON")
-    p.add_argument("--reference", required=True, help="reference netCDF (physics parameters, rel. L2, data)")
-    p.add_argument("--out-dir", required=True)
-    _torch_job_options(p)
-    p.set_defaults(func=cmd_pinn_train)
-
-    p = sub.add_parser("pinn-evaluate", help="evaluate a trained PINN; writes prediction.nc and metrics.json")
-    p.add_argument("problem", help="heat1d, nls or heat1d_inverse")
-    p.add_argument("--model", required=True, help="model.pt written by pinn-train")
-    p.add_argument("--reference", required=True)
-    p.add_argument("--out-dir", required=True)
-    _torch_job_options(p)
-    p.set_defaults(func=cmd_pinn_evaluate)
-
-    p = sub.add_parser("operator-train", help="train a neural operator; writes model.pt and history.nc (resumes)")
-    p.add_argument("--config", type=_json, required=True, help="the run's resolved config as JSON")
-    p.add_argument("--reference", required=True, help="reference netCDF of the run's task")
-    p.add_argument("--out-dir", required=True)
-    _torch_job_options(p)
-    p.set_defaults(func=cmd_operator_train)
-
-    p = sub.add_parser("operator-evaluate", help="evaluate a trained neural operator; writes prediction.nc, metrics.json")
-    p.add_argument("--model", required=True, help="model.pt written by operator-train")
-    p.add_argument("--reference", required=True)
-    p.add_argument("--out-dir", required=True)
-    _torch_job_options(p)
-    p.set_defaults(func=cmd_operator_evaluate)
+    _torch_job(sub, "pinn-train", cmd_pinn_train,
+               "train a PINN; writes model.pt and history.nc (resumes after a kill)",
+               "reference netCDF (physics parameters, rel. L2, data)", problem=True)
+    _torch_job(sub, "pinn-evaluate", cmd_pinn_evaluate,
+               "evaluate a trained PINN; writes prediction.nc and metrics.json",
+               "reference netCDF the predictions are compared with", problem=True,
+               model="model.pt written by pinn-train")
+    _torch_job(sub, "operator-train", cmd_operator_train,
+               "train a neural operator; writes model.pt and history.nc (resumes)",
+               "reference netCDF of the run's task")
+    _torch_job(sub, "operator-evaluate", cmd_operator_evaluate,
+               "evaluate a trained neural operator; writes prediction.nc, metrics.json",
+               "reference netCDF of the run's task (its test split)", model="model.pt written by operator-train")
 
     return parser
 

@@ -40,7 +40,6 @@ T = "t"
 X = "x"
 Y = "y"
 SAMPLE = "sample"
-CHANNEL = "channel"
 STEP = "step"
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
@@ -236,9 +235,7 @@ def read_dataset(
     also when a required variable (every data variable if none are named) holds
     NaN or Inf, as a reference solution must not.
     """
-    path = Path(path)
-    if not path.exists():
-        raise DataError(f"{path}: file not found")
+    path = _existing(path)
     try:
         ds = xr.load_dataset(path, engine="netcdf4")
     except Exception as exc:  # netCDF4 raises OSError, ValueError, RuntimeError ...
@@ -316,19 +313,12 @@ def _non_finite(obj: Any, key: str = "") -> Iterator[tuple[str, float]]:
 
 def read_json(path: str | os.PathLike, required: Iterable[str] = ()) -> dict[str, Any]:
     """Read a JSON object; :class:`DataError` names the file if it is missing, malformed or lacks a key."""
-    path = Path(path)
-    if not path.exists():
-        raise DataError(f"{path}: file not found")
+    path = _existing(path)
     try:
         obj = json.loads(path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise DataError(f"{path}: malformed JSON ({exc})") from exc
-    if not isinstance(obj, dict):
-        raise DataError(f"{path}: expected a JSON object, found {type(obj).__name__}")
-    missing = [k for k in required if k not in obj]
-    if missing:
-        raise DataError(f"{path}: missing key(s) {missing}")
-    return obj
+    return _with_keys(path, obj, required, "a JSON object")
 
 
 def save_checkpoint(path: str | os.PathLike, state: Mapping[str, Any]) -> Path:
@@ -350,9 +340,7 @@ def load_checkpoint(path: str | os.PathLike, required: Iterable[str] = ("model",
     """
     import torch
 
-    path = Path(path)
-    if not path.exists():
-        raise DataError(f"{path}: checkpoint not found")
+    path = _existing(path)
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
@@ -361,9 +349,23 @@ def load_checkpoint(path: str | os.PathLike, required: Iterable[str] = ("model",
                         "(loading it could run code); delete it and rerun the stage that makes it") from exc
     except Exception as exc:
         raise DataError(f"{path}: cannot be read as a checkpoint ({type(exc).__name__}: {_first_line(exc)})") from exc
-    if not isinstance(state, dict):
-        raise DataError(f"{path}: not a checkpoint (holds a {type(state).__name__}, not a dict)")
-    missing = [k for k in required if k not in state]
+    return _with_keys(path, state, required, "a checkpoint (a dict)")
+
+
+def _existing(path: str | os.PathLike) -> Path:
+    """``path`` as a Path; :class:`DataError` if there is no such file."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: file not found")
+    return path
+
+
+def _with_keys(path: Path, obj: Any, required: Iterable[str], what: str) -> dict[str, Any]:
+    """``obj``, read from ``path``; :class:`DataError` naming the file unless it is a dict (``what`` the file
+    should hold) with every key in ``required``."""
+    if not isinstance(obj, dict):
+        raise DataError(f"{path}: expected {what}, found {type(obj).__name__}")
+    missing = [k for k in required if k not in obj]
     if missing:
-        raise DataError(f"{path}: checkpoint lacks {missing}")
-    return state
+        raise DataError(f"{path}: missing key(s) {missing}")
+    return obj

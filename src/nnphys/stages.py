@@ -16,10 +16,11 @@ from nnphys.io import source_fingerprint
 
 SOURCES = {
     "reference": ("physics", "configcheck.py", "io.py"),
-    "pinn": ("pinn", "training", "models", "physics", "configcheck.py", "device.py", "io.py", "run_names.py"),
+    "pinn": ("pinn", "training", "models", "physics", "configcheck.py", "device.py", "io.py", "norms.py",
+             "run_names.py"),
     "operator": ("neural_operator", "training", "models", "physics", "configcheck.py", "device.py", "io.py",
-                 "run_names.py"),
-    "report": ("evaluation", "io.py"),  # tables and figures, quick-looks of the references included
+                 "norms.py", "run_names.py"),
+    "report": ("evaluation", "io.py", "norms.py"),  # tables and figures, quick-looks of the references included
 }
 STAGES = tuple(SOURCES)
 

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from nnphys.pinn.metrics import metrics, rel_l2
+from nnphys.norms import rel_l2
+from nnphys.pinn.metrics import metrics
 from nnphys.pinn.sampling import sample
 
 

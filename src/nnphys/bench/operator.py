@@ -27,12 +27,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 import xarray as xr
 import yaml
 
 from nnphys import physics
+from nnphys.bench._timing import seconds_to
 from nnphys.device import select
 from nnphys.io import write_dataset, write_json
 from nnphys.neural_operator.config import TASKS, run_config
@@ -54,10 +54,10 @@ def resolved_config(path: Path) -> dict:
     return config
 
 
-def seconds_to(history: Path, bar: float) -> float | None:
+def seconds_to_bar(history: Path, bar: float) -> float | None:
+    """Training seconds until the validation rel. L2 error first reaches ``bar`` (None if never)."""
     h = xr.load_dataset(history)
-    hit = np.nonzero(h["val_rel_l2"].values <= bar)[0]
-    return float(h["wall_time"].values[hit[0]]) if len(hit) else None
+    return seconds_to(h["wall_time"].values, h["val_rel_l2"].values, [bar])[str(bar)]
 
 
 def bench_run(config: dict, task: str, model: str, data: Path, work: Path, device) -> dict:
@@ -72,7 +72,7 @@ def bench_run(config: dict, task: str, model: str, data: Path, work: Path, devic
     bar = BARS[task].get(model, HEAT2D_ONE_STEP_BAR if task == "heat2d" else None)
     row = {"architecture": cfg["model"]["architecture"], "epochs": summary["epochs"],
            "train_seconds": summary["train_seconds"], "bar": bar,
-           "seconds_to_bar": seconds_to(out / "history.nc", bar) if bar else None,
+           "seconds_to_bar": seconds_to_bar(out / "history.nc", bar) if bar else None,
            "infer_samples_per_s": m["infer_samples_per_s"], "reference_samples_per_s": m["reference_samples_per_s"],
            "reference_over_infer": m["reference_samples_per_s"] / m["infer_samples_per_s"],
            "test": {k: m[k] for k in ("rel_l2_mean", "rel_l2_p95", "equivariance_error", "zero_shot_rel_l2",

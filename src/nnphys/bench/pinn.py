@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from nnphys.bench._timing import seconds_to
 from nnphys.physics import heat1d
 from nnphys.pinn.problems import spec
 from nnphys.pinn.train import Losses, Reference, build_model, collocation, train
@@ -59,20 +60,12 @@ def heat_reference(n: int = 201) -> tuple[heat1d.Params, Reference]:
     return p, Reference(t, x, heat1d.exact(p, x[None, :], t[:, None])[..., None])
 
 
-def seconds_to(wall: np.ndarray, err: np.ndarray) -> dict[str, float | None]:
-    out = {}
-    for thr in THRESHOLDS:
-        hit = np.nonzero(err <= thr)[0]
-        out[str(thr)] = float(wall[hit[0]]) if len(hit) else None
-    return out
-
-
 def nnphys_heat(workdir: Path) -> dict:
     p, ref = heat_reference()
     s = spec("heat1d", dataclasses.asdict(p))
     model, _, history = train(HEAT_RUN, s, ref, workdir, torch.device("cpu"))
     cols = {k: np.asarray(v) for k, v in history.columns.items()}
-    return {"seconds_to": seconds_to(cols["wall_time"], cols["rel_l2"]),
+    return {"seconds_to": seconds_to(cols["wall_time"], cols["rel_l2"], THRESHOLDS),
             "final_rel_l2": float(cols["rel_l2"][-1]), "train_seconds": float(cols["wall_time"][-1]),
             "iterations": int(history.attrs["iterations"]), "stop": history.attrs.get("stop", ""),
             "optimizer": "Levenberg-Marquardt, float64", "heat_adam_step_s": heat_adam_step()}
@@ -169,7 +162,7 @@ def deepxde_heat(dde, adam_steps: int) -> dict:
     """DeepXDE 1.15 on the heat example: seconds to each accuracy, seconds per Adam step."""
     from nnphys.bench._deepxde import heat
 
-    res = heat(dde, heat_reference(), adam_steps=adam_steps)
+    res = heat(dde, heat_reference(), THRESHOLDS, adam_steps=adam_steps)
     torch.set_default_dtype(torch.float32)
     res["source"] = f"deepxde {dde.__version__} measured here"
     return res

@@ -18,8 +18,8 @@ from typing import Any
 
 import pandas as pd
 
+from nnphys.evaluation.tables import fmt, markdown_table, per_run
 from nnphys.io import DataError
-from nnphys.evaluation.tables import fmt, per_run
 
 PACKAGES = ("nnphys", "torch", "numpy", "scipy", "xarray", "netCDF4", "matplotlib", "pandas", "snakemake")
 
@@ -74,8 +74,7 @@ def _cells(df: pd.DataFrame) -> list[list[str]]:
 
 
 def _md_table(df: pd.DataFrame) -> str:
-    lines = ["| " + " | ".join(df.columns) + " |", "|" + "|".join("---" for _ in df.columns) + "|"]
-    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in _cells(df)])
+    return markdown_table(_cells(df), [str(c) for c in df.columns])
 
 
 def _align(cell: str) -> str:

@@ -21,8 +21,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
 import xarray as xr  # noqa: E402
 
-# Column width of a two-column journal page and the full text width, inches.
-COLUMN_IN = 3.4
+# The text width of a journal page, inches: figures are drawn to span it.
 TEXT_IN = 7.0
 
 

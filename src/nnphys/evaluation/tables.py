@@ -87,7 +87,8 @@ def fmt_pm(mean: float, std: float, n: int) -> str:
     return fmt(mean) if n < 2 or math.isnan(std) else f"{fmt(mean)} ± {std:.2g}"
 
 
-def _markdown(rows: list[list[str]], header: list[str]) -> str:
+def markdown_table(rows: list[list[str]], header: list[str]) -> str:
+    """A Markdown (GitHub) table of text cells: a header row, then one row per entry of ``rows``."""
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     return "\n".join(lines)
@@ -112,17 +113,18 @@ def markdown(df: pd.DataFrame, agg: pd.DataFrame, headline: Mapping[str, str]) -
                           fmt_pm(a[f"{metric}_mean"], a[f"{metric}_std"], a["n"]) if metric else "",
                           fmt_pm(a["train_seconds_mean"], a["train_seconds_std"], a["n"])])
     out += ["Mean ± standard deviation over seeds (n seeds).", "",
-            _markdown(head_rows, ["problem", "kind", "model", "n", "metric", "value", "train time [s]"]), ""]
+            markdown_table(head_rows, ["problem", "kind", "model", "n", "metric", "value", "train time [s]"]), ""]
     for problem, sub in df.groupby("problem", sort=False):
         cols = [c for c in metric_columns(sub) if sub[c].notna().any()]
         kind = sub["kind"].iloc[0]
         out += [f"## {problem} ({kind})", "", "Per run:", ""]
-        out += [_markdown([[r["model"], str(r["seed"]), r["device"], *(fmt(r[c]) for c in cols)]
-                           for _, r in sub.iterrows()], ["model", "seed", "device", *cols]), ""]
+        out += [markdown_table([[r["model"], str(r["seed"]), r["device"], *(fmt(r[c]) for c in cols)]
+                                for _, r in sub.iterrows()], ["model", "seed", "device", *cols]), ""]
         sub_agg = agg[agg["problem"] == problem]
         out += ["Over seeds (mean ± std):", ""]
-        out += [_markdown([[a["model"], str(a["n"]), *(fmt_pm(a[f"{c}_mean"], a[f"{c}_std"], a["n"]) for c in cols)]
-                           for _, a in sub_agg.iterrows()], ["model", "n", *cols]), ""]
+        out += [markdown_table([[a["model"], str(a["n"]), *(fmt_pm(a[f"{c}_mean"], a[f"{c}_std"], a["n"])
+                                                          for c in cols)]
+                                for _, a in sub_agg.iterrows()], ["model", "n", *cols]), ""]
     return "\n".join(out)
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import xarray as xr
 from torch import nn
 
 from nnphys.io import SAMPLE, T, X, Y, DataError, dataset_identity, dataset_params, read_dataset
@@ -34,6 +35,7 @@ class Fields:
     ``x``: poisson ``(N, 1, H, W)`` charge density; heat2d ``(N, T, H, W)`` trajectories.
     ``y``: poisson ``(N, C, H, W)`` outputs named ``outputs``; heat2d ``None``.
     ``identity``: which file they came from (:func:`nnphys.io.dataset_identity`, part of the checkpoint key).
+    ``coords``: the file's coordinates along the lattice (x, y) and, for heat2d, time (t).
     """
 
     task: str
@@ -45,6 +47,7 @@ class Fields:
     params: dict
     units: dict[str, str]
     identity: dict
+    coords: dict[str, xr.DataArray]
 
     @property
     def grid(self) -> tuple[int, int]:
@@ -75,8 +78,9 @@ def load(task: str, path: str | Path, outputs=POISSON_OUTPUTS, min_steps: int = 
         raise DataError(f"{path}: grid {ds.sizes[X]}x{ds.sizes[Y]} is not square")
     params = dataset_params(ds)
     units = {v: ds[v].attrs.get("units", "1") for v in (*inputs, *outputs)}
+    coords = {c: ds[c] for c in (T, X, Y) if c in ds.coords}
     return Fields(task, x, y, inputs, outputs, params.get("boundary", "periodic") == "periodic", params, units,
-                  dataset_identity(ds))
+                  dataset_identity(ds), coords)
 
 
 def check_grid(fields: Fields, grid: tuple[int, int], path: str | Path) -> None:

@@ -111,7 +111,7 @@ def zero_shot(op: od.Operator, task: str, p, outputs: list[str], n_samples: int,
         x = torch.from_numpy(u0.astype(np.float32)[:, None])
         true = module.evolve(u0, np.array([fine.dt]), fine)[:, :1]
     pred = predict(op, x, batch_size, device).double().numpy()
-    return float(om.rel_l2(true, pred).mean())
+    return float(om.per_field(true, pred).mean())
 
 
 def evaluate(model_path: str | Path, data_path: str | Path, out_dir: str | Path, device: torch.device,
@@ -136,16 +136,18 @@ def evaluate(model_path: str | Path, data_path: str | Path, out_dir: str | Path,
         x, y = fields.x[test], fields.y[test].double().numpy()
         pred = predict(op, x, bs, device).double().numpy()
         metrics = om.field_metrics(y, pred)
-        metrics.update({f"rel_l2_mean_{name}": float(v) for name, v in zip(info["outputs"], om.rel_l2(y, pred).mean(0))})
+        per_channel = om.per_field(y, pred).mean(axis=0)
+        metrics.update({f"rel_l2_mean_{name}": float(v) for name, v in zip(info["outputs"], per_channel)})
         ds = poisson_prediction(test, fields, x.numpy(), y, pred)
         n_in = x
     else:
         u = fields.x[test]
         one = predict(op, u[:, :steps].reshape(-1, 1, *fields.grid), bs, device).reshape(len(test), steps, *fields.grid)
-        metrics = {"one_step_rel_l2": float(om.rel_l2(u[:, 1:steps + 1].double().numpy(), one.double().numpy()).mean())}
+        one_step = om.per_field(u[:, 1:steps + 1].double().numpy(), one.double().numpy())
+        metrics = {"one_step_rel_l2": float(one_step.mean())}
         traj = rollout(op, u[:, 0], steps, bs, device).double().numpy()
         true = u[:, :steps + 1].double().numpy()
-        per_step = om.rel_l2(true[:, 1:], traj[:, 1:]).mean(axis=0)  # (steps,)
+        per_step = om.per_field(true[:, 1:], traj[:, 1:]).mean(axis=0)  # (steps,)
         metrics.update(om.field_metrics(true[:, -1:], traj[:, -1:]))
         metrics.update(rollout_rel_l2_final=float(per_step[-1]), rollout_rel_l2_mean=float(per_step.mean()))
         ds = heat2d_prediction(test, fields, true, traj, per_step)
@@ -160,7 +162,8 @@ def evaluate(model_path: str | Path, data_path: str | Path, out_dir: str | Path,
 
     write_dataset(ds, out_dir / "prediction.nc", params=cfg, seed=cfg["seed"], fingerprint=fingerprint)
     result = {"kind": "operator", "problem": task, "model": cfg["arch"], "seed": cfg["seed"],
-              "run": run_name(cfg["arch"], cfg["seed"]), "device": str(device), "train_seconds": ck.get("train_seconds"),
+              "run": run_name(cfg["arch"], cfg["seed"]), "device": str(device),
+              "train_seconds": ck.get("train_seconds"),
               "epochs": ck["step"], "best_epoch": ck.get("best_epoch"), "test_samples": len(test),
               "metrics": metrics}
     write_json(out_dir / "metrics.json", result)
@@ -168,13 +171,9 @@ def evaluate(model_path: str | Path, data_path: str | Path, out_dir: str | Path,
 
 
 def _coords(fields: od.Fields, test: np.ndarray) -> dict:
-    n = fields.grid[0]
-    length = fields.params.get("length", 1.0)
-    h = length / n if fields.periodic else length / (n + 1)
-    x = h * (np.arange(n) + (0 if fields.periodic else 1))
+    """The test samples' index in the reference file, and the file's own lattice coordinates."""
     return {SAMPLE: (SAMPLE, test, {"units": "1", "long_name": "sample index in the reference file"}),
-            X: (X, x, {"units": "L", "long_name": "position x"}),
-            Y: (Y, x.copy(), {"units": "L", "long_name": "position y"})}
+            X: fields.coords[X], Y: fields.coords[Y]}
 
 
 def poisson_prediction(test, fields: od.Fields, x: np.ndarray, y: np.ndarray, pred: np.ndarray) -> xr.Dataset:
@@ -189,12 +188,11 @@ def poisson_prediction(test, fields: od.Fields, x: np.ndarray, y: np.ndarray, pr
 
 def heat2d_prediction(test, fields: od.Fields, true: np.ndarray, traj: np.ndarray, per_step: np.ndarray) -> xr.Dataset:
     dims = (SAMPLE, T, X, Y)
-    dt = fields.params.get("dt", 1.0)
     unit = fields.units["u"]
     steps = np.arange(1, len(per_step) + 1)
     return xr.Dataset(
         {"u": (dims, true.astype(np.float32), {"units": unit, "long_name": "temperature u (reference)"}),
          "u_pred": (dims, traj.astype(np.float32), {"units": unit, "long_name": "temperature u (rollout from u(0))"}),
          "rollout_rel_l2": (STEP, per_step, {"units": "1", "long_name": "rollout rel. L2 error, test mean"})},
-        coords={**_coords(fields, test), T: (T, dt * np.arange(traj.shape[1]), {"units": "1", "long_name": "time"}),
+        coords={**_coords(fields, test), T: fields.coords[T][:traj.shape[1]],
                 STEP: (STEP, steps, {"units": "1", "long_name": "rollout step"})})

@@ -2,7 +2,7 @@
 
 Fields are arrays ``(sample, channel, x, y)``; ``true`` and ``pred`` in physical units.
 
-* relative L2 per sample and channel, e = ||pred - true|| / ||true|| over the grid;
+* relative L2 per sample and channel, e = ||pred - true|| / ||true|| over the grid (:func:`per_field`);
   a sample's error is the mean over its channels (channels may have different units);
 * ``nrmse``: RMSE over the test set / standard deviation of the truth, per channel, mean over channels;
 * ``boundary_rmse``: RMSE on the outermost ring of nodes / RMS of the truth over the whole
@@ -17,14 +17,15 @@ from __future__ import annotations
 import numpy as np
 import scipy.fft
 
+from nnphys.norms import rel_l2
+
 BANDS = ("low", "mid", "high")
+GRID = (-2, -1)  # the lattice axes (x, y) of every field
 
 
-def rel_l2(true: np.ndarray, pred: np.ndarray) -> np.ndarray:
-    """Relative L2 error per (sample, channel) over the trailing two (grid) axes."""
-    true = np.asarray(true, dtype=float)
-    err = np.asarray(pred, dtype=float) - true
-    return np.sqrt((err**2).sum(axis=(-2, -1)) / np.maximum((true**2).sum(axis=(-2, -1)), np.finfo(float).tiny))
+def per_field(true: np.ndarray, pred: np.ndarray) -> np.ndarray:
+    """Relative L2 error of each field over its grid: shape of ``true`` without the trailing (x, y)."""
+    return rel_l2(true, pred, GRID)
 
 
 def summary(values: np.ndarray, prefix: str) -> dict[str, float]:
@@ -61,6 +62,6 @@ def band_errors(true: np.ndarray, pred: np.ndarray) -> dict[str, float]:
 
 def field_metrics(true: np.ndarray, pred: np.ndarray) -> dict[str, float]:
     """All metrics above for fields ``(sample, channel, x, y)``."""
-    per_sample = rel_l2(true, pred).mean(axis=1)
+    per_sample = per_field(true, pred).mean(axis=1)
     return {**summary(per_sample, "rel_l2"), "nrmse": nrmse(true, pred), "boundary_rmse": boundary_rmse(true, pred),
             **band_errors(true, pred)}

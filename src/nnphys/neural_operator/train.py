@@ -32,6 +32,7 @@ from nnphys.run_names import run_name
 from nnphys.training.checkpoint import Checkpointer
 from nnphys.training.guard import check_finite
 from nnphys.training.progress import progress
+from nnphys.training.schedules import scheduler
 from nnphys.training.seeding import seed_everything
 
 
@@ -109,14 +110,6 @@ def loss_fn(op: od.Operator, fields: od.Fields, items: torch.Tensor, unroll: int
     return loss / unroll, rel
 
 
-def schedule(opt: torch.optim.Optimizer, name: str, lr: float, total_steps: int):
-    if name == "onecycle":
-        return torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=total_steps, pct_start=0.2)
-    if name == "cosine":
-        return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total_steps)
-    raise ValueError(f"unknown schedule {name!r} (onecycle or cosine)")
-
-
 @torch.no_grad()
 def validate(op, fields, items, unroll, batch_size, device, autocast) -> tuple[float, float]:
     """(mean loss, mean rel. L2) over ``items``."""
@@ -149,7 +142,7 @@ def train(cfg: dict, data_path: str | Path, out_dir: str | Path, device: torch.d
     train_items = pairs(fields, splits["train"], unroll)
     val_items = pairs(fields, splits["val"], 1)
     steps_per_epoch = math.ceil(len(train_items) / tc["batch_size"])
-    sched = schedule(opt, tc["schedule"], tc["lr"], tc["epochs"] * steps_per_epoch)
+    sched = scheduler(opt, tc["schedule"], tc["lr"], tc["epochs"] * steps_per_epoch, final_factor=0.0)
     best = Best(op.net)
     ck = Checkpointer(out_dir / "checkpoint.pt", tc["checkpoint_every"], cfg,
                       {"model": op.net, "optimizer": opt, "scheduler": sched, "best": best},

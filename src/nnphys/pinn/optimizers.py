@@ -28,6 +28,7 @@ import torch
 
 from nnphys.pinn.levenberg_marquardt import LevenbergMarquardt
 from nnphys.training.guard import check_finite
+from nnphys.training.schedules import scheduler
 
 # losses(batch) -> (total, {term: value}): the weighted loss and its unweighted terms (pinn.train.Losses)
 Loss = Callable[[dict], tuple[torch.Tensor, dict[str, torch.Tensor]]]
@@ -77,20 +78,13 @@ class FirstOrder(Phase):
     """Adam or SGD: a gradient step per iteration, the learning rate scheduled over the phase."""
 
     def _build(self):
-        spec, steps = self.spec, int(self.spec["steps"])
-        lr = float(spec.get("lr", 1e-3))
+        spec, lr = self.spec, float(self.spec.get("lr", 1e-3))
         if self.kind == "adam":
             opt = torch.optim.Adam(self.params, lr=lr)
         else:
             opt = torch.optim.SGD(self.params, lr=lr, momentum=float(spec.get("momentum", 0.9)))
         schedule, floor = spec.get("schedule", "constant"), float(spec.get("final_factor", 1.0))
-        if schedule == "constant":
-            return opt, None
-        if schedule == "exponential":
-            return opt, torch.optim.lr_scheduler.ExponentialLR(opt, gamma=floor ** (1.0 / max(steps, 1)))
-        if schedule == "cosine":
-            return opt, torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(steps, 1), eta_min=lr * floor)
-        raise ValueError(f"unknown schedule {schedule!r} (constant, exponential, cosine)")
+        return opt, scheduler(opt, schedule, lr, int(spec["steps"]), floor)
 
     def advance(self, losses, batch, n, step):
         for done in range(1, n + 1):

@@ -30,16 +30,16 @@ import torch
 from torch import nn
 
 from nnphys.models.mlp import MLP
+from nnphys.norms import rel_l2
 from nnphys.pinn.derivatives import jet, named
 from nnphys.pinn.inverse import Coefficients, noisy_samples, with_coefficients
-from nnphys.pinn.metrics import headline, rel_l2
+from nnphys.pinn.metrics import headline
 from nnphys.pinn.optimizers import Phase, Phases
 from nnphys.pinn.predict import on_grid
 from nnphys.pinn.problems import INPUTS, T_COL, X_COL, Spec
 from nnphys.pinn.sampling import sample
 from nnphys.run_names import run_name
 from nnphys.training.checkpoint import Checkpointer
-from nnphys.training.guard import check_finite
 from nnphys.training.progress import progress
 from nnphys.training.seeding import seed_everything
 
@@ -207,7 +207,7 @@ def train(run: dict[str, Any], spec: Spec, reference: Reference | None, workdir:
             row.update({f"{k}_hat": v.item() for k, v in model["unknowns"].values().items()})
         if reference is not None and (step % eval_every == 0 or step >= phases.total or stop):
             pred = on_grid(model["net"], reference.t, reference.x)
-            row["rel_l2"] = rel_l2(headline(pred, spec.outputs), headline(reference.values, spec.outputs))
+            row["rel_l2"] = rel_l2(headline(reference.values, spec.outputs), headline(pred, spec.outputs))
         history.add(row)
         bar.update(done)
         if stop or (phase.has_stop_rule and step == phase.end):

@@ -1,4 +1,5 @@
-"""Reading a run's saved files for a figure, with errors that name the run and the file."""
+"""What every figure of a run needs: its saved files read with errors that name the run and the file, output
+paths, colour limits."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from nnphys.evaluation.style import Style
 from nnphys.io import STEP, DataError, read_dataset
 
 
@@ -44,8 +46,10 @@ def finite_positive(values: np.ndarray) -> np.ndarray:
     return np.isfinite(values) & (values > 0)
 
 
-def rel_l2(true: np.ndarray, pred: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
-    """Relative L2 error ||pred - true|| / ||true|| reduced over ``axes``."""
-    num = np.sqrt(np.sum((pred - true) ** 2, axis=axes))
-    den = np.sqrt(np.sum(true**2, axis=axes))
-    return num / np.where(den > 0, den, 1.0)
+def color_limits(field: xr.DataArray, style: Style) -> dict:
+    """Colormap and limits: diverging and symmetric about 0 for a field of both signs."""
+    lo, hi = float(field.min()), float(field.max())
+    if lo < 0 < hi:
+        m = max(-lo, hi)
+        return {"cmap": style.diverging_cmap, "vmin": -m, "vmax": m}
+    return {"cmap": style.cmap, "vmin": lo, "vmax": hi}

@@ -30,9 +30,9 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
 from nnphys.evaluation import style as st
-from nnphys.evaluation.figures.common import finite_positive, naming, outputs, read, read_history, rel_l2
-from nnphys.evaluation.figures.pinn import color_limits
+from nnphys.evaluation.figures.common import color_limits, finite_positive, naming, outputs, read, read_history
 from nnphys.io import SAMPLE, STEP, T, X, Y, DataError, read_json
+from nnphys.norms import rel_l2
 
 PRED = "_pred"
 BAND_ORDER = {"low": 0, "mid": 1, "high": 2}
@@ -83,7 +83,8 @@ def _title(text: str, var: xr.DataArray, t: float | None) -> str:
     return f"{text}{at}\n[{var.attrs.get('units', '-')}]".replace("[1]", "[-]")
 
 
-def plot_samples(pred: xr.Dataset, ins: list[str], outs: list[str], n: int, style: st.Style, out_dir: Path) -> None:
+def plot_samples(pred: xr.Dataset, ins: list[str], outs: list[str], n: int, style: st.Style,
+                 out_dir: str | Path) -> None:
     name = outs[0]
     true, guess = pred[name], pred[f"{name}{PRED}"]
     err = sample_errors(true, guess)
@@ -121,7 +122,7 @@ def plot_samples(pred: xr.Dataset, ins: list[str], outs: list[str], n: int, styl
 
 
 def plot_errors(pred: xr.Dataset, outs: list[str], metrics: Mapping[str, float], style: st.Style,
-                out_dir: Path) -> None:
+                out_dir: str | Path) -> None:
     rollout = T in pred[outs[0]].dims
     bands = {k.removeprefix("band_"): v for k, v in metrics.items() if k.startswith("band_") and v is not None}
     bands = dict(sorted(bands.items(), key=lambda kv: (BAND_ORDER.get(kv[0], len(BAND_ORDER)), kv[0])))
@@ -189,7 +190,7 @@ def plot_errors(pred: xr.Dataset, outs: list[str], metrics: Mapping[str, float],
         st.save(fig, *outputs(out_dir, "errors"))
 
 
-def plot_history(hist: xr.Dataset, style: st.Style, out_dir: Path) -> None:
+def plot_history(hist: xr.Dataset, style: st.Style, out_dir: str | Path) -> None:
     epoch = hist[STEP].values
     with st.figure(style, st.TEXT_IN, 2.2, ncols=3) as (fig, axes):
         for ax, x, xl in ((axes[0], epoch, st.label(hist[STEP], "epoch")),
@@ -216,7 +217,6 @@ def plot_history(hist: xr.Dataset, style: st.Style, out_dir: Path) -> None:
 def operator_figures(run: str, prediction: str | Path, history: str | Path, metrics: str | Path,
                      out_dir: str | Path, style: st.Style, samples: int) -> None:
     """Write samples, errors and history figures (PNG and PDF) of one operator run into ``out_dir``."""
-    out_dir = Path(out_dir)
     with naming(run):
         pred = read(prediction)
         ins, outs = channels(pred, Path(prediction))

@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +20,7 @@ import numpy as np
 import xarray as xr
 
 from nnphys.evaluation import style as st
-from nnphys.evaluation.figures.common import finite_positive, naming, outputs, read, read_history
+from nnphys.evaluation.figures.common import color_limits, finite_positive, naming, outputs, read, read_history
 from nnphys.io import STEP, T, X, DataError, dataset_params, require_finite
 
 HAT = "_hat"  # history variable <p>_hat: the estimate of coefficient p in an inverse run
@@ -32,11 +32,6 @@ class Slices:
 
     variable: str | None = None
     times: tuple[float, ...] = ()
-
-    @classmethod
-    def for_problem(cls, problem: str, cfg: Mapping[str, Mapping]) -> "Slices":
-        c = cfg.get(problem, {})
-        return cls(c.get("variable"), tuple(c.get("times", ())))
 
 
 def field_variables(ref: xr.Dataset, pred: xr.Dataset) -> list[str]:
@@ -62,16 +57,8 @@ def load(prediction: str | Path, reference: str | Path) -> tuple[xr.Dataset, xr.
     return ref, pred.assign_coords({T: ref[T], X: ref[X]}), names
 
 
-def color_limits(field: xr.DataArray, style: st.Style) -> dict:
-    """Colormap and limits: diverging and symmetric about 0 for a field of both signs."""
-    lo, hi = float(field.min()), float(field.max())
-    if lo < 0 < hi:
-        m = max(-lo, hi)
-        return {"cmap": style.diverging_cmap, "vmin": -m, "vmax": m}
-    return {"cmap": style.cmap, "vmin": lo, "vmax": hi}
-
-
-def plot_fields(ref: xr.Dataset, pred: xr.Dataset, names: Sequence[str], style: st.Style, out_dir: Path) -> None:
+def plot_fields(ref: xr.Dataset, pred: xr.Dataset, names: Sequence[str], style: st.Style,
+                out_dir: str | Path) -> None:
     n = len(names)
     with st.figure(style, st.TEXT_IN, 1.9 * n + 0.3, nrows=n, ncols=3, sharex=True, sharey=True,
                    squeeze=False) as (fig, axes):
@@ -94,7 +81,7 @@ def plot_fields(ref: xr.Dataset, pred: xr.Dataset, names: Sequence[str], style: 
 
 
 def plot_slices(ref: xr.Dataset, pred: xr.Dataset, names: Sequence[str], slices: Slices, style: st.Style,
-                out_dir: Path, prediction: Path) -> None:
+                out_dir: str | Path, prediction: Path) -> None:
     name = slices.variable or names[-1]
     if name not in names:
         raise DataError(f"{prediction}: slice variable {name!r} (report.slices) not predicted; has {list(names)}")
@@ -148,7 +135,7 @@ def _plot_logy(ax, x: np.ndarray, y: np.ndarray, **kw) -> None:
     ax.set_yscale("log")
 
 
-def plot_history(hist: xr.Dataset, ref: xr.Dataset, style: st.Style, out_dir: Path, history: Path) -> None:
+def plot_history(hist: xr.Dataset, ref: xr.Dataset, style: st.Style, out_dir: str | Path, history: Path) -> None:
     estimated = [v for v in hist.data_vars if v.endswith(HAT)]
     truth = dataset_params(ref)
     missing = [v.removesuffix(HAT) for v in estimated if v.removesuffix(HAT) not in truth]
@@ -185,7 +172,6 @@ def plot_history(hist: xr.Dataset, ref: xr.Dataset, style: st.Style, out_dir: Pa
 def pinn_figures(run: str, prediction: str | Path, history: str | Path, reference: str | Path,
                  out_dir: str | Path, style: st.Style, slices: Slices) -> None:
     """Write fields, slices and history figures (PNG and PDF) of one PINN run into ``out_dir``."""
-    out_dir = Path(out_dir)
     with naming(run):
         ref, pred, names = load(prediction, reference)
         hist = read_history(history, ("loss_total", "rel_l2", "wall_time"))
