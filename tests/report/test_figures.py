@@ -9,12 +9,14 @@ import numpy as np
 import pytest
 
 import fake
+from nnphys.evaluation import style
 from nnphys.evaluation.figures import FORMATS, OPERATOR, PINN
 from nnphys.evaluation.figures.operator import operator_figures, radial_spectrum, sample_errors
 from nnphys.evaluation.figures.pinn import Slices, pinn_figures
 from nnphys.evaluation.figures.summary import summary_figure
 from nnphys.evaluation.style import Style
-from nnphys.io import DataError, write_dataset
+from nnphys.evaluation.tables import per_run
+from nnphys.io import DataError, write_dataset, write_json
 from nnphys.pinn.problems import PHYSICS
 
 STYLE = Style(dpi=40)
@@ -69,9 +71,92 @@ def test_operator_figures_are_written_as_png_and_pdf(results, tmp_path, task, ru
             assert (tmp_path / f"{name}.{fmt}").stat().st_size > 1000
 
 
-def test_summary_figure_covers_every_problem(results, tmp_path):
-    summary_figure(sorted(results.glob("*/*/*/metrics.json")), {}, tmp_path, STYLE)
-    assert (tmp_path / "summary.png").stat().st_size > 1000 and (tmp_path / "summary.pdf").exists()
+# A default run as the README reports it (problem, kind, model, headline metric, value, train seconds):
+# long model names and the longest metric labels, where titles and labels once ran into each other.
+DEFAULT_RUN = [("heat1d", "pinn", "tanh-3x20-f64", "rel_l2", 5.5e-5, 21),
+               ("nls", "pinn", "tanh-4x64-periodic", "rel_l2_abs", 1.2e-2, 141),
+               ("heat1d_inverse", "pinn", "tanh-3x20-f64", "k_rel_error", 5.6e-4, 15),
+               ("poisson", "operator", "fno", "rel_l2_mean", 7e-3, 97),
+               ("poisson", "operator", "unet", "rel_l2_mean", 2.8e-2, 427),
+               ("poisson", "operator", "encoder_decoder", "rel_l2_mean", 8.5e-2, 83),
+               ("heat2d", "operator", "fno", "rollout_rel_l2_final", 3.2e-3, 109),
+               ("heat2d", "operator", "unet", "rollout_rel_l2_final", 1.8e-2, 1006)]
+HEADLINE = {problem: metric for problem, _, _, metric, _, _ in DEFAULT_RUN}  # report.headline's default
+
+
+def drawn_summary(monkeypatch, paths, out_dir, look=STYLE):
+    """Run ``summary_figure``; the figure as saved (redrawn at its own dpi, after the PDF) and its renderer."""
+    seen = {}
+    save = style.save
+
+    def keep(fig, *paths):
+        save(fig, *paths)
+        fig.canvas.draw()  # the layout is kept; label positions are recomputed in this renderer's pixels
+        seen["fig"], seen["renderer"] = fig, fig.canvas.get_renderer()
+
+    monkeypatch.setattr(style, "save", keep)
+    summary_figure(paths, HEADLINE, out_dir, look)
+    assert (out_dir / "summary.png").stat().st_size > 1000 and (out_dir / "summary.pdf").stat().st_size > 1000
+    return seen["fig"], seen["renderer"]
+
+
+def title(ax):
+    """A top panel's title on one line: ``problem (kind) metric label`` (it is wrapped to the panel)."""
+    return ax.get_title().replace("\n", " ")
+
+
+def shown(labels, axis, limits):
+    """The tick labels inside the view (an axis also keeps labels for ticks just outside it)."""
+    lo, hi = sorted(limits)
+    return [t for t in labels if lo * (1 - 1e-9) <= t.get_position()[axis] <= hi * (1 + 1e-9)]
+
+
+def ys(ax, with_marker):
+    """Sorted y values of the lines drawn in ``ax`` with (dots) or without (mean bars) a marker."""
+    lines = [line for line in ax.get_lines() if (line.get_marker() not in (None, "", "None")) == with_marker]
+    return sorted(y for line in lines for y in (line.get_ydata() if with_marker else line.get_ydata()[:1]))
+
+
+def test_summary_figure_has_a_panel_per_problem_and_a_dot_per_run(results, tmp_path, monkeypatch):
+    paths = sorted(results.glob("*/*/*/metrics.json"))
+    runs = per_run(paths)
+    fig, _ = drawn_summary(monkeypatch, paths, tmp_path)
+    problems = list(dict.fromkeys(runs["problem"]))
+    assert len(fig.axes) == 2 * len(problems)
+    for problem, top, bottom in zip(problems, fig.axes[:len(problems)], fig.axes[len(problems):]):
+        sub, metric = runs[runs["problem"] == problem], HEADLINE[problem]
+        assert title(top) == f"{problem} ({sub['kind'].iloc[0]}) {style.metric_label(metric)}"
+        assert ys(top, True) == pytest.approx(sorted(sub[metric]))  # one dot per run, nothing beside it
+        assert ys(bottom, True) == pytest.approx(sorted(sub["train_seconds"]))
+        seeds = sub.groupby("model", sort=False)[metric].agg(["mean", "size"])
+        assert ys(top, False) == pytest.approx(sorted(seeds.loc[seeds["size"] > 1, "mean"]))  # bars: means of seeds
+        for ax in (top, bottom):
+            assert [x.get_text() for x in ax.get_xticklabels()] == list(seeds.index)
+    assert [x.get_text() for x in fig.legends[0].get_texts()] == ["one run (seed)", "mean over seeds"]
+
+
+def test_summary_text_does_not_overlap_and_stays_in_the_figure(tmp_path, monkeypatch):
+    paths = []
+    for problem, kind, model, metric, value, seconds in DEFAULT_RUN:
+        path = tmp_path / kind / problem / f"{model}-s0" / "metrics.json"
+        write_json(path, fake._metrics(kind, problem, model, 0, {metric: value}) | {"train_seconds": seconds})
+        paths.append(path)
+    fig, renderer = drawn_summary(monkeypatch, paths, tmp_path / "out", Style(dpi=100))
+    assert [title(ax) for ax in fig.axes[:len(HEADLINE)]] == [
+        f"{problem} ({kind}) {style.metric_label(metric)}"
+        for problem, kind, metric in dict.fromkeys((p, k, m) for p, k, _, m, _, _ in DEFAULT_RUN)]
+    assert [x.get_text() for x in fig.legends[0].get_texts()] == ["one run (seed)"]  # no mean bar for one seed
+    groups = [[ax.title, ax.xaxis.label, ax.yaxis.label, *shown(ax.get_xticklabels(), 0, ax.get_xlim()),
+               *shown(ax.get_yticklabels(), 1, ax.get_ylim())] for ax in fig.axes] + [fig.legends[0].get_texts()]
+    boxes = [[(t.get_text(), t.get_window_extent(renderer).padded(2)) for t in g if t.get_visible() and t.get_text()]
+             for g in groups]  # at least 4 px apart: text that touches reads as one
+    page = fig.bbox.padded(2)
+    for i, group in enumerate(boxes):
+        for text, box in group:
+            assert page.x0 <= box.x0 and box.x1 <= page.x1 and page.y0 <= box.y0 and box.y1 <= page.y1, text
+            for other in boxes[i + 1:]:
+                for other_text, other_box in other:
+                    assert not box.overlaps(other_box), f"{text!r} runs into {other_text!r}"
 
 
 def test_slice_time_outside_the_reference_names_run_and_key(results, tmp_path):

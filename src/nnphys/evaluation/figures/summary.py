@@ -1,48 +1,97 @@
 """One figure comparing every model on its problem: headline error and training time.
 
-Top row, one panel per problem: the problem's headline metric (``report.headline``,
-else its first relative L2 error) per model: large marker = mean over seeds,
-whisker = sample standard deviation, small dots = single seeds. Bottom row: training time
-in seconds the same way. Both on log axes: models differ by orders of magnitude.
+One column per problem, titled with the problem and its headline metric
+(``report.headline``, else its first relative L2 error). Top row: that metric per
+model; bottom row: training time in seconds. Each run is one dot in its model's
+colour (the same model has the same colour in every panel); where a model has
+several seeds, a short bar marks their mean (a legend says so). Each row shares
+one log axis in whole decades, so problems compare at a glance: models differ by
+orders of magnitude.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import NullFormatter
+from matplotlib.font_manager import FontProperties
+from matplotlib.lines import Line2D
+from matplotlib.ticker import LogLocator, NullFormatter, NullLocator
 
 from nnphys.evaluation import style as st
 from nnphys.evaluation.figures.common import finite_positive, outputs
 from nnphys.evaluation.tables import headline_metric, metric_columns, per_run
 
+HALF_WIDTH = 0.25  # half the width of a mean bar, in model slots
+SPREAD = 0.12  # seeds of one model are spread over +-SPREAD slots so that they do not hide each other
 
-def _points(ax, sub: pd.DataFrame, column: str, models: list[str]) -> None:
-    """Per model: each seed (small dots) and mean ± standard deviation (large marker), on a log axis
-    spanning whole decades so that its ticks read as powers of ten."""
-    shown = []
+
+def _wrap(text: str, width: float, measure: Callable[[str], float]) -> str:
+    """``text`` broken between words into lines that ``measure`` finds at most ``width`` wide (a word too long
+    keeps its own line); units (``[...]``) stay with the word before them."""
+    words: list[str] = []
+    for word in text.split(" "):
+        if words and word.startswith("["):
+            words[-1] += f" {word}"
+        else:
+            words.append(word)
+    lines: list[str] = []
+    for word in words:
+        if lines and measure(f"{lines[-1]} {word}") <= width:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return "\n".join(lines)
+
+
+def _values(sub: pd.DataFrame, column: str, model: str) -> np.ndarray:
+    values = sub.loc[sub["model"] == model, column].to_numpy(dtype=float)
+    return values[finite_positive(values)]
+
+
+def _points(ax, sub: pd.DataFrame, column: str, models: list[str], colors: Mapping[str, str]) -> bool:
+    """Per model: one dot per run and, with several runs, a bar at their mean. Whether any model had several."""
+    several = False
     for i, model in enumerate(models):
-        values = sub.loc[sub["model"] == model, column].to_numpy(dtype=float)
-        values = values[finite_positive(values)]
+        values = _values(sub, column, model)
         if not len(values):
             continue
-        std = values.std(ddof=1) if len(values) > 1 else 0.0
-        mean = values.mean()
-        yerr = [[min(std, 0.9 * mean)], [std]] if std else None  # a log axis cannot show mean - std <= 0
-        ax.errorbar(i, mean, yerr=yerr, fmt="o", color=f"C{i}", ms=6, capsize=3, zorder=3)
-        ax.plot(np.full(len(values), i) + 0.15, values, ".", color="0.4", ms=3)
-        shown.append(values)
-    ax.set_xticks(range(len(models)), models, rotation=30, ha="right")
+        x = i + (np.linspace(-SPREAD, SPREAD, len(values)) if len(values) > 1 else np.zeros(1))
+        ax.plot(x, values, "o", color=colors[model], ms=4.5, mec="white", mew=0.5, zorder=3)
+        if len(values) > 1:
+            several = True
+            mean = values.mean()
+            ax.plot([i - HALF_WIDTH, i + HALF_WIDTH], [mean, mean], "-", color=colors[model], lw=1.5, zorder=2)
+    ax.set_xticks(range(len(models)), models, rotation=30, ha="right", rotation_mode="anchor")
     ax.set_xlim(-0.6, len(models) - 0.4)
+    return several
+
+
+def _decades(row, values: np.ndarray) -> None:
+    """The shared log axis of a row of panels: the whole decades around ``values``, labelled and gridded at
+    each power of ten; minor ticks only where it spans at most two decades (more would crowd the axis)."""
+    ax = row[0]
     ax.set_yscale("log")
-    if shown:
-        values = np.concatenate(shown)
+    lo, hi = 0, 1
+    if len(values):
         lo, hi = np.floor(np.log10(values.min() / 1.5)), np.ceil(np.log10(values.max() * 1.5))
-        ax.set_ylim(10**lo, 10 ** max(hi, lo + 1))
-        ax.yaxis.set_minor_formatter(NullFormatter())
+        hi = max(hi, lo + 1)
+        ax.set_ylim(10**lo, 10**hi)
+    ax.yaxis.set_major_locator(LogLocator(base=10, numticks=12))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+    if hi - lo > 2:
+        ax.yaxis.set_minor_locator(NullLocator())
+    for panel in row:
+        panel.grid(axis="y", which="major", color="0.9", lw=0.5)
+        panel.set_axisbelow(True)
+
+
+def _row_values(df: pd.DataFrame, columns: Mapping[str, str | None]) -> np.ndarray:
+    parts = [df.loc[df["problem"] == p, c].to_numpy(dtype=float) for p, c in columns.items() if c is not None]
+    values = np.concatenate(parts) if parts else np.zeros(0)
+    return values[finite_positive(values)]
 
 
 def summary_figure(metrics_paths: Iterable[str | Path], headline: Mapping[str, str], out_dir: str | Path,
@@ -50,17 +99,46 @@ def summary_figure(metrics_paths: Iterable[str | Path], headline: Mapping[str, s
     """Write ``summary.png`` and ``summary.pdf`` into ``out_dir``."""
     df = per_run(metrics_paths)
     problems = list(dict.fromkeys(df["problem"]))
+    models = list(dict.fromkeys(df["model"]))
+    colors = {m: f"C{i % 10}" for i, m in enumerate(models)}
+    metrics = {}
+    for problem in problems:
+        sub = df[df["problem"] == problem]
+        metrics[problem] = headline_metric(problem, [c for c in metric_columns(sub) if sub[c].notna().any()],
+                                           headline)
     n = max(len(problems), 1)
-    with st.figure(style, max(st.TEXT_IN, 1.6 * n), 4.2, nrows=2, ncols=n, squeeze=False) as (fig, axes):
+    width = max(st.TEXT_IN, 1.6 * n)
+    with st.figure(style, width, 4.8, nrows=2, ncols=n, squeeze=False,
+                   sharex="col", sharey="row") as (fig, axes):
+        several, titles = False, []
         for col, problem in enumerate(problems):
             sub = df[df["problem"] == problem]
-            present = [c for c in metric_columns(sub) if sub[c].notna().any()]
-            metric = headline_metric(problem, present, headline)
-            models = list(dict.fromkeys(sub["model"]))
-            axes[0, col].set_title(f"{problem} ({sub['kind'].iloc[0]})")
+            metric = metrics[problem]
+            run_models = list(dict.fromkeys(sub["model"]))
+            top, bottom = axes[0, col], axes[1, col]
+            titles.append([f"{problem} ({sub['kind'].iloc[0]})",
+                           st.metric_label(metric) if metric else "no error metric"])
             if metric is not None:
-                _points(axes[0, col], sub, metric, models)
-                axes[0, col].set_ylabel(st.metric_label(metric))
-            _points(axes[1, col], sub, "train_seconds", models)
-            axes[1, col].set_ylabel("training time [s]")
+                several |= _points(top, sub, metric, run_models, colors)
+            several |= _points(bottom, sub, "train_seconds", run_models, colors)
+            top.tick_params(axis="x", labelbottom=True)  # models named under both rows
+        _decades(axes[0], _row_values(df, metrics))
+        _decades(axes[1], _row_values(df, dict.fromkeys(problems, "train_seconds")))
+        axes[0, 0].set_ylabel("headline error [-]")
+        axes[1, 0].set_ylabel("training time [s]")
+        handles = [Line2D([], [], ls="none", marker="o", color="0.3", ms=4.5, mec="white", mew=0.5,
+                          label="one run (seed)")]
+        if several:
+            handles.append(Line2D([], [], color="0.3", lw=1.5, label="mean over seeds"))
+        fig.legend(handles=handles, loc="outside lower center", ncols=len(handles))
+        # Constrained layout reserves a title's height but not its width: a title wider than its panel runs into
+        # the next one. So lay the panels out once, then break each title to its panel's width as rendered.
+        fig.get_layout_engine().execute(fig)
+        renderer, font = fig.canvas.get_renderer(), FontProperties(size=style.font_size)
+
+        def measure(line: str) -> float:
+            return renderer.get_text_width_height_descent(line, font, ismath=False)[0]
+
+        for ax, lines in zip(axes[0], titles):
+            ax.set_title("\n".join(_wrap(line, ax.get_window_extent(renderer).width, measure) for line in lines))
         st.save(fig, *outputs(out_dir, "summary"))
