@@ -4,7 +4,8 @@ Each subcommand parses its arguments, calls the package, and writes files
 through :mod:`nnphys.io`. Snakemake rules call these; so can users.
 Errors a user can fix (bad config, bad or non-finite input file, parameters a
 solver refuses, a diverged training, a full disk) exit with status 2 and a
-one-line message naming the key or the file, never a traceback.
+one-line message, naming the key or the file where there is one, instead of a
+traceback. Any other exception is a bug and keeps its traceback.
 """
 
 from __future__ import annotations

@@ -70,3 +70,40 @@ def test_overfits_one_batch(name):
         loss.backward()
         opt.step()
     assert loss.item() < 0.02 * first
+
+
+def _spectral_reference(conv, v):
+    """K v by the definition: the kept modes times R as a complex product, in v's precision."""
+    m, (h, w) = conv.modes, v.shape[-2:]
+    r = torch.complex(conv.weight[..., 0], conv.weight[..., 1]).to(torch.fft.rfft2(v).dtype)
+    v_hat = torch.fft.rfft2(v)
+    out = torch.zeros(v.shape[0], r.shape[2], h, w // 2 + 1, dtype=v_hat.dtype)
+    out[:, :, :m, :m] = torch.einsum("ncxy,coxy->noxy", v_hat[:, :, :m, :m], r[0])
+    out[:, :, -m:, :m] = torch.einsum("ncxy,coxy->noxy", v_hat[:, :, -m:, :m], r[1])
+    return torch.fft.irfft2(out, s=(h, w))
+
+
+def test_a_float64_fno_transforms_in_float64():
+    torch.manual_seed(0)
+    fno = build("fno", 1, 1, **SMALL["fno"]).double()
+    v = torch.randn(2, 8, 16, 16, dtype=torch.float64)
+    k = fno.spectral[0]
+    with torch.no_grad():
+        out = k(v)
+        assert out.dtype == torch.float64
+        torch.testing.assert_close(out, _spectral_reference(k, v), rtol=1e-12, atol=1e-13)  # float32: ~1e-7
+        assert fno(torch.randn(1, 1, 16, 16, dtype=torch.float64)).dtype == torch.float64
+
+
+def test_fno_trains_under_bf16_autocast():
+    """As operator training runs on CUDA; bf16 has no FFT, so the spectral part stays in float32."""
+    torch.manual_seed(0)
+    fno = build("fno", 1, 1, **SMALL["fno"])
+    x = torch.randn(2, 1, 16, 16)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        y = fno(x)
+        y.float().pow(2).mean().backward()
+    with torch.no_grad():
+        full = fno(x)
+    assert torch.isfinite(y).all() and fno.spectral[0].weight.grad is not None
+    assert float((y.detach().float() - full).norm() / full.norm()) < 3e-2  # bf16 rounding of the 1x1 convolutions

@@ -1,9 +1,14 @@
 """Fourier neural operator (Li et al., 2021), compact version.
 
-Each layer is ``v -> GELU(K v + W v)`` where ``W`` is a 1x1 convolution and ``K`` a
-spectral convolution: ``rfft2``, multiply the lowest ``modes x modes`` Fourier modes
-(both signs of the first axis) by learned complex ``width x width`` matrices, drop the
-rest, ``irfft2``. Lifting and projection are 1x1 convolutions.
+Each layer is ``v -> GELU(K v + W v)`` (the last without the GELU: the projection follows)
+where ``W`` is a 1x1 convolution and ``K`` a spectral convolution: ``rfft2``, multiply the
+lowest ``modes x modes`` Fourier modes (both signs of the first axis) by learned complex
+``width x width`` matrices, drop the rest, ``irfft2``. Lifting and projection are 1x1
+convolutions (the projection through a hidden layer of ``2 width`` with GELU).
+
+The spectral convolution runs in the model's precision, but at least float32: a float64
+model transforms in float64, and under bf16/fp16 autocast (CUDA training) the FFT and the
+mode product stay in float32, which those half formats lack.
 
 Shapes: ``(N, C_in, H, W) -> (N, C_out, H, W)`` for any ``H, W >= 2 * modes``. The
 learned weights act on physical wavenumbers, so a model trained on one grid applies
@@ -34,17 +39,24 @@ class SpectralConv2d(nn.Module):
         self.weight = nn.Parameter(scale * torch.randn(2, in_channels, out_channels, modes, modes, 2))
 
     def forward(self, v: torch.Tensor) -> torch.Tensor:
-        n, c, h, w = v.shape
+        h, w = v.shape[-2:]
         m = self.modes
         if h < 2 * m or w // 2 + 1 < m:
             raise ValueError(f"spectral convolution with {m} modes needs a grid of at least {2 * m}x{2 * m}, "
                              f"got {h}x{w}")
-        v_hat = torch.fft.rfft2(v.float())
+        with torch.autocast(v.device.type, enabled=False):
+            return self._spectral(v.to(torch.promote_types(v.dtype, torch.float32))).to(v.dtype)
+
+    def _spectral(self, v: torch.Tensor) -> torch.Tensor:
+        n, c, h, w = v.shape
+        m = self.modes
+        v_hat = torch.fft.rfft2(v)
         kept = torch.cat([v_hat[:, :, :m, :m], v_hat[:, :, -m:, :m]], dim=2)  # (n, c, 2m, m)
         # Complex product as one real batched matmul per mode (CPU complex bmm is slow):
         # [Re v, Im v] @ [[Re R, Im R], [-Im R, Re R]] = [Re vR, Im vR].
         a = torch.cat([kept.real, kept.imag], dim=1).flatten(2).permute(2, 0, 1).contiguous()  # (modes, n, 2c)
-        wr, wi = self.weight[..., 0], self.weight[..., 1]  # (2, c, o, m, m)
+        weight = self.weight.to(v.dtype)
+        wr, wi = weight[..., 0], weight[..., 1]  # (2, c, o, m, m)
         block = torch.cat([torch.cat([wr, wi], dim=2), torch.cat([-wi, wr], dim=2)], dim=1)  # (2, 2c, 2o, m, m)
         block = block.permute(0, 3, 4, 1, 2).reshape(2 * m * m, 2 * c, -1).contiguous()  # (modes, 2c, 2o) in kept's order
         prod = torch.bmm(a, block).permute(1, 2, 0).reshape(n, 2, -1, 2 * m, m)
@@ -52,10 +64,13 @@ class SpectralConv2d(nn.Module):
         out = torch.zeros(n, prod.shape[1], h, w // 2 + 1, dtype=v_hat.dtype, device=v.device)
         out[:, :, :m, :m] = prod[:, :, :m]
         out[:, :, -m:, :m] = prod[:, :, m:]
-        return torch.fft.irfft2(out, s=(h, w)).to(v.dtype)
+        return torch.fft.irfft2(out, s=(h, w))
 
 
 class FNO(nn.Module):
+    """Lifting, ``layers`` Fourier layers of ``width`` channels keeping ``modes`` modes, projection;
+    ``grid`` adds the node coordinates as two input channels (which breaks the shift equivariance)."""
+
     def __init__(self, in_channels: int, out_channels: int, width: int = 24, modes: int = 12, layers: int = 4,
                  grid: bool = False, periodic: bool = True):
         super().__init__()

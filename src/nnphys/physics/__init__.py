@@ -1,8 +1,11 @@
 """Reference physics: one module per problem, numpy/scipy only (never torch).
 
 Each problem module has the same face: a frozen ``Params`` dataclass with
-``from_dict``, ``solve(p) -> xr.Dataset``, ``residual(fields, derivs, p)``
-(plain arithmetic, works on numpy and torch), and closed forms where they exist.
+``from_dict``, and ``solve(p) -> xr.Dataset``. The problems a PINN learns
+(heat1d, nls) also have ``residual(fields, derivs, p)`` (plain arithmetic, works on
+numpy and torch: the PINN loss and the tests share it); the lattice problems a
+neural operator learns (poisson, heat2d) have batched solvers instead. Closed
+forms where they exist.
 """
 
 from __future__ import annotations
