@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import re
 
 import numpy as np
 import pytest
 
+from helpers import jobs
 from nnphys import cli, physics
 from nnphys.io import read_dataset
 
@@ -17,17 +17,6 @@ EXPECTED = {
     "poisson": {v: ("sample", "x", "y") for v in ("rho", "phi", "Ex", "Ey")},
     "heat2d": {"u": ("sample", "t", "x", "y")},
 }
-
-
-def jobs(dry_run_output: str) -> list[tuple[str, str | None]]:
-    """(rule, problem wildcard) of each job a dry run would run."""
-    found = []
-    for block in re.split(r"^(?=(?:local)?rule \w+:)", dry_run_output, flags=re.M):
-        rule = re.search(r"^(?:local)?rule (\w+):", block, re.M)
-        if rule:
-            problem = re.search(r"wildcards:.*\bproblem=(\w+)", block)
-            found.append((rule.group(1), problem.group(1) if problem else None))
-    return found
 
 
 @pytest.mark.parametrize("problem", physics.PROBLEMS)
@@ -63,6 +52,11 @@ def test_second_run_has_nothing_to_do(smoke_run, run_snakemake):
     assert "Nothing to be done" in result.stdout + result.stderr, result.stdout[-3000:]
 
 
+def problem_jobs(output: str) -> list[tuple[str, str | None]]:
+    """(rule, problem wildcard) of each job Snakemake lists."""
+    return [(job.rule, job.wildcards.get("problem")) for job in jobs(output)]
+
+
 def test_changing_one_problem_reruns_only_its_rules(smoke_run, run_snakemake, tmp_path):
     override = tmp_path / "override.yaml"
     override.write_text("reference:\n  heat1d: {nx: 23}\n")
@@ -70,11 +64,11 @@ def test_changing_one_problem_reruns_only_its_rules(smoke_run, run_snakemake, tm
     baseline = run_snakemake(smoke_run, "-n")
     result = run_snakemake(smoke_run, "-n", overrides=(override,))
     assert baseline.returncode == 0 and result.returncode == 0, result.stderr
-    planned = jobs(result.stdout + result.stderr)
+    planned = problem_jobs(result.stdout + result.stderr)
     reference_jobs = {(rule, problem) for rule, problem in planned if rule.startswith("reference")}
     assert reference_jobs == {("reference", "heat1d"), ("reference_quicklook", "heat1d")}, planned
     # Jobs of the other problems (wildcards such as nls or poisson_fno) are not added by the change.
-    added = set(planned) - set(jobs(baseline.stdout + baseline.stderr))
+    added = set(planned) - set(problem_jobs(baseline.stdout + baseline.stderr))
     others = tuple(p for p in physics.PROBLEMS if p != "heat1d")
     assert not [job for job in added if job[1] and job[1].startswith(others)], added
 
@@ -85,15 +79,11 @@ def test_lint_is_clean(run_snakemake, tmp_path):
 
 
 def declared(dry_run_output: str) -> dict[str, set[tuple[int, int | None]]]:
-    """rule -> {(threads, torch_threads)} over the jobs of a dry run (Snakemake omits 'threads: 1')."""
+    """rule -> {(threads, torch_threads)} over the jobs of a dry run."""
     out: dict[str, set] = {}
-    for block in re.split(r"^(?=(?:local)?rule \w+:)", dry_run_output, flags=re.M):
-        rule = re.search(r"^(?:local)?rule (\w+):", block, re.M)
-        threads = re.search(r"^\s*threads: (\d+)", block, re.M)
-        if rule and re.search(r"^\s*jobid:", block, re.M):
-            torch_threads = re.search(r"torch_threads=(\d+)", block)
-            out.setdefault(rule.group(1), set()).add(
-                (int(threads.group(1)) if threads else 1, int(torch_threads.group(1)) if torch_threads else None))
+    for job in jobs(dry_run_output):
+        torch_threads = job.resources.get("torch_threads")
+        out.setdefault(job.rule, set()).add((job.threads, int(torch_threads) if torch_threads else None))
     return out
 
 

@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
+from helpers import jobs
+
 PROFILES = Path(__file__).resolve().parents[2] / "workflow" / "profiles"
-
-
-def dry_run_jobs(out: str) -> dict[str, str]:
-    """rule -> its resources line, for each rule a dry run lists."""
-    found = {}
-    for block in re.split(r"^(?=(?:local)?rule \w+:)", out, flags=re.M):
-        rule = re.match(r"(?:local)?rule (\w+):", block)
-        resources = re.search(r"^\s+resources: (.*)$", block, re.M)
-        if rule and resources:
-            found[rule.group(1)] = resources.group(1)
-    return found
 
 
 @pytest.mark.skipif(shutil.which("sinfo") is None, reason="SLURM client tools not installed")
@@ -29,16 +19,16 @@ def test_slurm_profile_gives_gpu_rules_their_resources(run_snakemake, tmp_path):
     profile = yaml.safe_load((PROFILES / "slurm" / "config.yaml").read_text())
     run = run_snakemake(tmp_path, "-n", "--profile", str(PROFILES / "slurm"))
     assert run.returncode == 0, run.stderr[-3000:]
-    jobs = dry_run_jobs(run.stdout + run.stderr)
+    planned = jobs(run.stdout + run.stderr)
     rules = set(run_snakemake(tmp_path, "--list-rules").stdout.split())
     assert set(profile["set-resources"]) <= rules, "set-resources names a rule the workflow does not have"
-    gpu_rules = {rule for rule, res in jobs.items() if re.search(r"\bgpu=[1-9]", res)}
+    gpu_rules = {job.rule for job in planned if int(job.resources.get("gpu", 0)) > 0}
     assert gpu_rules, "the smoke preset should run rules that declare resources gpu=1"
     assert gpu_rules <= set(profile["set-resources"]), f"GPU rules without set-resources: {gpu_rules - set(profile['set-resources'])}"
-    for rule, res in jobs.items():
-        wanted = {**profile["default-resources"], **profile["set-resources"].get(rule, {})}
+    for job in planned:
+        wanted = {**profile["default-resources"], **profile["set-resources"].get(job.rule, {})}
         for key, value in wanted.items():
-            assert re.search(rf"\b{key}={value}\b", res), (rule, key, res)
+            assert job.resources.get(key) == str(value), (job.rule, key, job.resources)
 
 
 def test_local_profile_loads(run_snakemake, tmp_path):

@@ -17,24 +17,12 @@ from pathlib import Path
 
 import pytest
 
+from helpers import jobs
 from nnphys.io import read_dataset
 
 pytestmark = pytest.mark.slurm
 
 PROFILE = Path(__file__).resolve().parents[2] / "workflow" / "profiles" / "slurm"
-
-
-def snakemake_jobs(log: str) -> dict[int, dict]:
-    """Snakemake job id -> rule, whether it ran locally, whether it asked for a GPU; from the run's log."""
-    jobs = {}
-    for block in re.split(r"^(?=(?:local)?rule \w+:)", log, flags=re.M):
-        head = re.match(r"(local)?rule (\w+):", block)
-        jobid = re.search(r"^\s+jobid: (\d+)", block, re.M)
-        if head and jobid:
-            resources = re.search(r"^\s+resources: (.*)$", block, re.M)
-            jobs[int(jobid.group(1))] = {"rule": head.group(2), "local": bool(head.group(1)),
-                                         "gpu": bool(resources and re.search(r"\bgpu=[1-9]", resources.group(1)))}
-    return jobs
 
 
 def jobcomp(path: Path) -> dict[str, dict[str, str]]:
@@ -69,8 +57,8 @@ def test_smoke_preset_through_slurm_profile(slurm_cluster, smoke_run, run_snakem
 
     run_uuid = re.search(r"SLURM run ID: (\S+)", log).group(1)
     submitted = {int(j): s for j, s in re.findall(r"Job (\d+) has been submitted with SLURM jobid (\d+)", log)}
-    jobs = snakemake_jobs(log)
-    remote = {j for j, job in jobs.items() if not job["local"]}
+    ran = {job.jobid: job for job in jobs(log) if job.jobid is not None}
+    remote = {j for j, job in ran.items() if not job.local}
     assert remote and set(submitted) == remote, f"jobs not submitted: {sorted(remote - set(submitted))}"
 
     # Slurm's records: exactly these batch jobs under this run's name, all completed cleanly.
@@ -81,10 +69,11 @@ def test_smoke_preset_through_slurm_profile(slurm_cluster, smoke_run, run_snakem
         assert Path(rec["WorkDir"]) == tmp_path
     gpu_jobs = 0
     for j, slurm_id in submitted.items():
-        job, info = jobs[j], scontrol_job(slurm_id)
-        assert info["Comment"].startswith(f"rule_{job['rule']}"), (job, info["Comment"])
-        assert ("gpu:1" in info.get("TresPerJob", "")) == job["gpu"], (job, info.get("TresPerJob"))
-        gpu_jobs += job["gpu"]
+        job, info = ran[j], scontrol_job(slurm_id)
+        wants_gpu = int(job.resources.get("gpu", 0)) > 0
+        assert info["Comment"].startswith(f"rule_{job.rule}"), (job, info["Comment"])
+        assert ("gpu:1" in info.get("TresPerJob", "")) == wants_gpu, (job, info.get("TresPerJob"))
+        gpu_jobs += wants_gpu
     assert gpu_jobs, "no job asked for a GPU: the training rules should declare resources gpu=1"
 
     # Same results as the local run of the preset.

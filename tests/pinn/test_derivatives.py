@@ -69,7 +69,6 @@ def test_many_chunks_at_one_and_two_threads_match_nested_autograd(threads, monke
     try:
         u, du, d2u = jet(net, x, first=(0,), second=(1,))
         grads = torch.autograd.grad((u ** 2).sum() + (d2u[1] ** 2).sum(), list(net.parameters()))
-        assert torch.get_num_threads() == threads
     finally:
         torch.set_num_threads(saved)
     xr = x.clone().requires_grad_()

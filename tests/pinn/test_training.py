@@ -189,13 +189,17 @@ def test_cli_names_a_missing_reference(tmp_path):
     assert done.returncode == 2 and "nope.nc: file not found" in done.stderr
 
 
-def test_reference_file_round_trip(tmp_path, heat_file):
-    """Training reads the physics parameters recorded in the reference file."""
-    ds = xr.load_dataset(heat_file)
-    write_dataset(ds, tmp_path / "copy.nc", params=json.loads(ds.attrs["params"]))
-    train_run("heat1d", tiny_run(phases=[{"optimizer": "adam", "steps": 5}]), xr.load_dataset(tmp_path / "copy.nc"),
-              tmp_path / "out", CPU)
-    assert load_checkpoint(tmp_path / "out" / "model.pt")["physics"]["k"] == 0.4
+def test_training_learns_the_equation_recorded_in_the_reference_file(tmp_path):
+    """k = 0.25 (not the default 0.4) written into the file reaches the model and the PDE loss."""
+    run = tiny_run(phases=[{"optimizer": "adam", "steps": 1}], log_every=1)  # the row holds the initial loss
+    for k in (0.25, 0.4):
+        ds = heat_reference(k=k)
+        path = write_dataset(ds, tmp_path / f"heat1d-{k}.nc", params=json.loads(ds.attrs["params"]))
+        train_run("heat1d", run, xr.load_dataset(path), tmp_path / str(k), CPU)
+    assert load_checkpoint(tmp_path / "0.25" / "model.pt")["physics"]["k"] == 0.25
+    slow, default = (xr.load_dataset(tmp_path / k / "history.nc") for k in ("0.25", "0.4"))
+    np.testing.assert_array_equal(slow.loss_ic, default.loss_ic)  # same seed and network: only the PDE differs
+    assert not np.array_equal(slow.loss_pde, default.loss_pde)
 
 
 def _crash_after_first_checkpoint(monkeypatch, *args, **kwargs):

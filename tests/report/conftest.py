@@ -1,15 +1,12 @@
-"""Fake results following the PINN and operator file contract, written once per test module."""
+"""Fake results following the PINN and operator file contract (fake.py), written once per test module."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-import fake  # noqa: E402
+import fake
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,8 @@ Fields are arrays ``(sample, channel, x, y)``; ``true`` and ``pred`` in physical
   grid, mean over channels (a dimensionless look at edge artefacts of padding);
 * Fourier bands: the error's energy by integer mode number |m| = |(mx, my)| of the full
   2D DFT, ``low`` |m| <= n/8, ``mid`` n/8 < |m| <= n/4, ``high`` above, each relative to the
-  truth's total energy, so band_low^2 + band_mid^2 + band_high^2 = (global rel. L2)^2 (Parseval).
+  truth's total energy, so for one channel band_low^2 + band_mid^2 + band_high^2 = (its rel. L2
+  over the whole set)^2 (Parseval); the reported bands are means over channels.
 """
 
 from __future__ import annotations
