@@ -15,6 +15,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[1]
 SNAKEFILE = REPO / "Snakefile"
 CONFIG = REPO / "config.yaml"
@@ -63,3 +65,23 @@ def jobs(output: str) -> list[Job]:
                          wildcards=_pairs(field_of.get("wildcards")), threads=int(field_of.get("threads", 1)),
                          resources=_pairs(field_of.get("resources"))))
     return found
+
+
+def killed_after_checkpoint(monkeypatch, at_step: int, train, *args, **kwargs) -> None:
+    """Run ``train(*args, **kwargs)`` until it has saved its checkpoint of step ``at_step``, then stop it
+    there, as a kill would: the checkpoint stays behind for the next run to resume (or refuse)."""
+    from nnphys.training.checkpoint import Checkpointer
+
+    save = Checkpointer.maybe_save
+
+    def stopping(self, step, history=None):
+        save(self, step, history)
+        if step == at_step:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(Checkpointer, "maybe_save", stopping)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            train(*args, **kwargs)
+    finally:
+        monkeypatch.setattr(Checkpointer, "maybe_save", save)

@@ -10,10 +10,11 @@ import xarray as xr
 from nnphys.cli import main
 from nnphys.io import dataset_params, load_checkpoint, read_json, write_dataset
 from nnphys.neural_operator import metrics as om
-from nnphys.training import checkpoint as ckmod
 from nnphys.training.guard import NonFiniteLoss
 from nnphys.neural_operator.train import train
 from nnphys.neural_operator.evaluate import evaluate
+
+from helpers import killed_after_checkpoint
 
 CPU = torch.device("cpu")
 
@@ -83,19 +84,9 @@ def test_resume_after_kill_reproduces_uninterrupted_run(heat2d_file, tmp_path, r
     cfg = run_config("heat2d", "fno", epochs=4)
     train(cfg, heat2d_file, tmp_path / "full", CPU, show_progress=False)
 
-    save = ckmod.Checkpointer.maybe_save
-
-    def killed_after_epoch_2(self, step, history=None):
-        save(self, step, history)
-        if step == 2:
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(ckmod.Checkpointer, "maybe_save", killed_after_epoch_2)
-    with pytest.raises(KeyboardInterrupt):
-        train(cfg, heat2d_file, tmp_path / "resumed", CPU, show_progress=False)
+    killed_after_checkpoint(monkeypatch, 2, train, cfg, heat2d_file, tmp_path / "resumed", CPU, show_progress=False)
     # plain data only (one-cycle schedule, best weights, RNG states): loads without unpickling code
     assert torch.load(tmp_path / "resumed" / "checkpoint.pt", weights_only=True)["step"] == 2
-    monkeypatch.undo()
     capsys.readouterr()
     train(cfg, heat2d_file, tmp_path / "resumed", CPU, show_progress=False)
     assert "at step 2" in capsys.readouterr().err  # a silent fresh start would also match the whole run
@@ -121,20 +112,6 @@ def test_cli_diverged_training_exits_2_with_one_line(poisson_file, tmp_path, run
     assert "Traceback" not in err and not (tmp_path / "model.pt").exists()
 
 
-def _killed_after_epoch_1(monkeypatch, *args, **kwargs):
-    save = ckmod.Checkpointer.maybe_save
-
-    def killed(self, step, history=None):
-        save(self, step, history)
-        if step == 1:
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(ckmod.Checkpointer, "maybe_save", killed)
-    with pytest.raises(KeyboardInterrupt):
-        train(*args, **kwargs)
-    monkeypatch.undo()
-
-
 @pytest.mark.parametrize("change, part", [
     ({"data": "reseeded"}, "reference params, reference seed"),
     ({"fingerprint": "code v2"}, "code fingerprint"),
@@ -148,8 +125,8 @@ def test_checkpoint_resumes_only_with_the_same_reference_and_code(poisson_file, 
     files = {"data": poisson_file, "reseeded": reseeded_poisson_file}
     before = {"data": "data", "fingerprint": "code v1"}
     after = {**before, **change}
-    _killed_after_epoch_1(monkeypatch, cfg, files[before["data"]], tmp_path / "run", CPU, show_progress=False,
-                          fingerprint=before["fingerprint"])
+    killed_after_checkpoint(monkeypatch, 1, train, cfg, files[before["data"]], tmp_path / "run", CPU,
+                            show_progress=False, fingerprint=before["fingerprint"])
     capsys.readouterr()
     train(cfg, files[after["data"]], tmp_path / "run", CPU, show_progress=False, fingerprint=after["fingerprint"])
     err = capsys.readouterr().err

@@ -11,12 +11,13 @@ import xarray as xr
 
 from nnphys.cli import main
 from nnphys.io import DataError, dataset_params, load_checkpoint, read_json, write_dataset
-from nnphys.pinn import train as pinn_module
 from nnphys.training.guard import NonFiniteLoss
 from nnphys.pinn.levenberg_marquardt import residuals_and_jacobian
 from nnphys.pinn.train import Losses, build_model, collocation
 from nnphys.pinn.runs import evaluate_run, train_run
 from nnphys.pinn.problems import spec
+
+from helpers import killed_after_checkpoint
 
 from .conftest import heat_reference, soliton_reference, tiny_run
 
@@ -39,10 +40,6 @@ def test_same_seed_same_history_other_seed_differs(tmp_path):
     assert np.isfinite(a["rel_l2"]).sum() >= 3  # every eval_every steps and at the end
 
 
-class Crash(Exception):
-    pass
-
-
 def test_resume_after_crash_reproduces_uninterrupted_run(tmp_path, monkeypatch, capsys):
     ref = heat_reference()
     run = tiny_run(phases=[{"optimizer": "adam", "steps": 20, "lr": 0.01}, {"optimizer": "lbfgs", "steps": 20},
@@ -50,18 +47,10 @@ def test_resume_after_crash_reproduces_uninterrupted_run(tmp_path, monkeypatch, 
                    sampling={"method": "sobol", "n_pde": 64, "n_initial": 16, "n_boundary": 8, "resample_every": 10})
     train_run("heat1d", run, ref, tmp_path / "whole", CPU)
 
-    original = pinn_module.Checkpointer.maybe_save
     for crash_at in (10, 30):  # during adam, then during L-BFGS: killed right after a checkpoint is written
-        def crashing(self, step, history=None, crash_at=crash_at):
-            original(self, step, history)
-            if step == crash_at:
-                raise Crash
-        monkeypatch.setattr(pinn_module.Checkpointer, "maybe_save", crashing)
-        with pytest.raises(Crash):
-            train_run("heat1d", run, ref, tmp_path / "resumed", CPU)
+        killed_after_checkpoint(monkeypatch, crash_at, train_run, "heat1d", run, ref, tmp_path / "resumed", CPU)
         # plain data only (L-BFGS history, phase index, RNG states): loads without unpickling code
         assert torch.load(tmp_path / "resumed" / "checkpoint.pt", weights_only=True)["step"] == crash_at
-    monkeypatch.setattr(pinn_module.Checkpointer, "maybe_save", original)
     capsys.readouterr()
     train_run("heat1d", run, ref, tmp_path / "resumed", CPU)
     assert "at step 30" in capsys.readouterr().err  # a silent fresh start would also match the whole run
@@ -202,20 +191,6 @@ def test_training_learns_the_equation_recorded_in_the_reference_file(tmp_path):
     assert not np.array_equal(slow.loss_pde, default.loss_pde)
 
 
-def _crash_after_first_checkpoint(monkeypatch, *args, **kwargs):
-    original = pinn_module.Checkpointer.maybe_save
-
-    def crashing(self, step, history=None):
-        original(self, step, history)
-        if step == 10:
-            raise Crash
-
-    monkeypatch.setattr(pinn_module.Checkpointer, "maybe_save", crashing)
-    with pytest.raises(Crash):
-        train_run(*args, **kwargs)
-    monkeypatch.setattr(pinn_module.Checkpointer, "maybe_save", original)
-
-
 @pytest.mark.parametrize("change, part", [
     ({"reference": heat_reference(k=0.2)}, "reference params"),
     ({"fingerprint": "code v2"}, "code fingerprint"),
@@ -226,8 +201,8 @@ def test_checkpoint_resumes_only_with_the_same_reference_and_code(tmp_path, monk
     (the same as one that never saw the checkpoint), with one log line saying why; unchanged, it resumes."""
     run = tiny_run(phases=[{"optimizer": "adam", "steps": 20, "lr": 0.01}])
     before = {"reference": heat_reference(), "fingerprint": "code v1"}
-    _crash_after_first_checkpoint(monkeypatch, "heat1d", run, before["reference"], tmp_path / "run", CPU,
-                                  before["fingerprint"])
+    killed_after_checkpoint(monkeypatch, 10, train_run, "heat1d", run, before["reference"], tmp_path / "run", CPU,
+                            before["fingerprint"])
     after = {**before, **change}
     capsys.readouterr()
     train_run("heat1d", run, after["reference"], tmp_path / "run", CPU, after["fingerprint"])
