@@ -59,8 +59,9 @@ def _local_cores():
 # n x cores / CPUs of --cores, so `snakemake --cores 8` on 2 CPUs runs one 2-thread training job
 # (or two single-threaded jobs) at a time instead of four that fight for the same cores.
 # torch_threads is a resource, not a param: the CPU count must never rerun a job.
-TORCH_THREADS, TORCH_RUNS = job_threads(config["threads"], _local_cores(), usable_cpus())
-SINGLE_THREAD = job_threads(1, _local_cores(), usable_cpus())[0]
+_CORES, _CPUS = _local_cores(), usable_cpus()
+TORCH_THREADS, TORCH_RUNS = job_threads(config["threads"], _CORES, _CPUS)
+SINGLE_THREAD = job_threads(1, _CORES, _CPUS)[0]
 
 
 def run_file(stage, problem, run, name):

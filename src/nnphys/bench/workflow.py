@@ -21,6 +21,7 @@ import argparse
 import csv
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -44,7 +45,8 @@ def snakemake(work: Path, cores: int, configfiles: list[Path], *targets: str) ->
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     seconds = time.perf_counter() - t0
-    (work / "snakemake.log").open("a").write(proc.stdout)
+    with (work / "snakemake.log").open("a") as log:
+        log.write(proc.stdout)
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout[-4000:])
         raise SystemExit(f"snakemake {' '.join(targets)} failed (exit {proc.returncode}); log: {work}/snakemake.log")
@@ -104,7 +106,5 @@ def main(argv: list[str] | None = None) -> dict:
     write_json(out_path, result)
     print(f"wrote {out_path}: run {run_s:.0f} s, rerun {rerun_s:.1f} s, figures {figures_s:.1f} s")
     if not args.keep:
-        import shutil
-
         shutil.rmtree(work)
     return result
