@@ -21,3 +21,26 @@ def test_every_runs_metrics_are_kept(tmp_path):
     (run / "metrics.json").write_text(json.dumps({"problem": "nls", "train_seconds": 3.0,
                                                   "metrics": {"rel_l2_abs": 1e-2, "rel_l2_h": 5e-2}}))
     assert run_metrics(tmp_path) == {"pinn/nls/tanh-s0": {"rel_l2_abs": 1e-2, "rel_l2_h": 5e-2, "train_seconds": 3.0}}
+
+
+def test_the_bars_name_runs_the_default_config_trains():
+    import yaml
+
+    from nnphys.bench.workflow import METRIC_BARS, REPO
+    from nnphys.neural_operator.config import runs as operator_runs
+    from nnphys.pinn.config import runs as pinn_runs
+
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    trained = {f"pinn/{p}/{r}" for p, r in pinn_runs(config["pinn"])}
+    trained |= {f"operator/{t}/{r}" for t, r in operator_runs(config["operator"])}
+    assert {run for run, _ in METRIC_BARS} <= trained
+
+
+def test_a_bar_holds_only_when_its_value_is_there_and_within():
+    from nnphys.bench.workflow import bars
+
+    wall = {"run": 700.0, "rerun_nothing_changed": 11.0, "figures_after_report_change": 5.0}
+    result = bars(wall, {"pinn/heat1d/tanh-3x20-f64-s0": {"rel_l2": 5e-5}})
+    assert result["wall_seconds.run"]["met"] and not result["wall_seconds.rerun_nothing_changed"]["met"]
+    assert result["pinn/heat1d/tanh-3x20-f64-s0.rel_l2"] == {"value": 5e-5, "bar": 1e-4, "met": True}
+    assert result["operator/poisson/fno-s0.rel_l2_mean"] == {"value": None, "bar": 1e-2, "met": False}

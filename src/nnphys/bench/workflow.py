@@ -9,7 +9,8 @@ in a fresh temporary folder, exactly as a user's first run, then
 
 and writes as JSON: total wall time of each, the CPU count and ``--cores``, the summed wall
 time of the jobs per stage (reference, pinn, operator, report; from Snakemake's benchmark
-files) and of each job, and every metric of every trained run.
+files) and of each job, every metric of every trained run, and for the default config which
+of the default run's bars (``BARS``: times and accuracies) hold.
 
     python -m nnphys.bench workflow [--cores 8] [--configfile config.yaml ...]
                                     [--out results/bench/workflow-cores<N>.json]
@@ -35,6 +36,19 @@ from nnphys.io import read_json, write_json
 from nnphys.stages import STAGES
 
 REPO = Path(__file__).resolve().parents[3]
+# The default run's bars: wall seconds, and (run, metric) upper bounds of the runs config.yaml trains.
+TIME_BARS = {"run": 720.0, "rerun_nothing_changed": 10.0, "figures_after_report_change": 20.0}
+METRIC_BARS = {
+    ("pinn/heat1d/tanh-3x20-f64-s0", "rel_l2"): 1e-4,
+    ("pinn/nls/tanh-4x64-periodic-s0", "rel_l2"): 3e-2,
+    ("pinn/heat1d_inverse/tanh-3x20-f64-s0", "k_rel_error"): 1e-2,
+    ("operator/poisson/fno-s0", "rel_l2_mean"): 1e-2,
+    ("operator/poisson/unet-s0", "rel_l2_mean"): 3e-2,
+    ("operator/heat2d/fno-s0", "one_step_rel_l2"): 1e-3,
+    ("operator/heat2d/fno-s0", "rollout_rel_l2_final"): 5e-2,
+    ("operator/heat2d/unet-s0", "one_step_rel_l2"): 1e-3,
+    ("operator/heat2d/unet-s0", "rollout_rel_l2_final"): 5e-2,
+}
 
 
 def snakemake(work: Path, cores: int, configfiles: list[Path], *targets: str) -> float:
@@ -72,6 +86,13 @@ def run_metrics(results: Path) -> dict[str, dict[str, float]]:
     return out
 
 
+def bars(wall: dict[str, float], metrics: dict[str, dict[str, float]]) -> dict[str, dict]:
+    """Each default-run bar: its value (None if that run is not in this config), the bar, and whether it holds."""
+    out = {f"wall_seconds.{k}": (wall[k], bar) for k, bar in TIME_BARS.items()}
+    out |= {f"{run}.{m}": (metrics.get(run, {}).get(m), bar) for (run, m), bar in METRIC_BARS.items()}
+    return {k: {"value": v, "bar": bar, "met": v is not None and v <= bar} for k, (v, bar) in out.items()}
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="python -m nnphys.bench workflow", description=__doc__.splitlines()[0])
     parser.add_argument("--cores", type=int, default=8, help="snakemake --cores (the README's command: 8)")
@@ -103,8 +124,12 @@ def main(argv: list[str] | None = None) -> dict:
         "job_seconds": jobs,
         "metrics": run_metrics(work / "results"),
     }
+    result["bars"] = bars(result["wall_seconds"], result["metrics"])
+    result["all_bars_met"] = all(b["met"] for b in result["bars"].values())
     write_json(out_path, result)
-    print(f"wrote {out_path}: run {run_s:.0f} s, rerun {rerun_s:.1f} s, figures {figures_s:.1f} s")
+    missed = [k for k, b in result["bars"].items() if not b["met"]]
+    print(f"wrote {out_path}: run {run_s:.0f} s, rerun {rerun_s:.1f} s, figures {figures_s:.1f} s; "
+          f"bars missed: {', '.join(missed) or 'none'}")
     if not args.keep:
         shutil.rmtree(work)
     return result
