@@ -47,7 +47,7 @@ BAD = {
         ["'pinn.problems.heat1d.eval_every': 0 is less than the minimum of 1"],
     ),
     "U-Net deeper than the lattice allows": (
-        "operator:\n  models:\n    unet: {architecture: unet, width: 8, depth: 7}\n",
+        "operator:\n  models:\n    unet: {architecture: unet, width: 8, depth: 7, patch: 1}\n",
         ["'operator.models.unet.depth': depth 7 halves the grid 7 times, so the lattice side must be divisible by "
          "128; reference.poisson.n is 16"],  # the smoke preset's lattice
     ),

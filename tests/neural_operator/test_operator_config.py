@@ -60,6 +60,8 @@ def test_a_bad_override_is_refused_naming_its_key(repo, override, key):
     ({"poisson": {"n": 48}}, {"architecture": "unet", "depth": 5}, "operator.models.m.depth"),
     ({"poisson": {"n": 48}}, {"architecture": "encoder_decoder", "depth": 5}, "operator.models.m.depth"),
     ({"poisson": {"n": 36}}, {"architecture": "unet"}, "operator.models.m.depth"),  # the default depth, 4
+    ({"poisson": {"n": 48}}, {"architecture": "unet", "depth": 4, "patch": 2}, "operator.models.m.depth"),
+    ({"poisson": {"n": 33}}, {"architecture": "unet", "depth": 1, "patch": 2}, "operator.models.m.patch"),
     ({"poisson": {"n": 32}}, {"architecture": "fno", "modes": 17}, "operator.models.m.modes"),
     ({"poisson": {"n": 20}}, {"architecture": "fno"}, "operator.models.m.modes"),  # the default, 12 modes
     ({"poisson": {"n": 32, "boundary": "dirichlet", "solver": "dst"}}, {"architecture": "fno", "modes": 21},
@@ -133,3 +135,15 @@ def test_readme_by_hand_operator_command_is_a_valid_run_config(repo):
     m = re.search(r"operator-train --config '([^']+)'", (repo / "README.md").read_text())
     assert m, "README shows no operator-train --config JSON"
     assert operator_config.resolve(json.loads(m[1]))["training"]["epochs"] == 8
+
+
+def test_the_lattice_check_accepts_exactly_the_patch_sizes_a_unet_runs_with():
+    for patch in range(1, 8):
+        accepted = operator_config.grid_error({"architecture": "unet", "depth": 1, "patch": patch}, 24, True) is None
+        net = models.build("unet", 1, 1, width=2, depth=1, patch=patch)
+        try:
+            net(torch.zeros(1, 1, 24, 24))
+            runs = True
+        except (ValueError, RuntimeError):  # pixel_unshuffle refuses a side it does not divide with RuntimeError
+            runs = False
+        assert accepted == runs, patch

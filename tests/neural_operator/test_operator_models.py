@@ -6,7 +6,14 @@ import torch
 from nnphys.models import build
 
 SMALL = {"fno": {"width": 8, "modes": 4, "layers": 2}, "unet": {"width": 4, "depth": 2},
+         "unet-res-patch": {"architecture": "unet", "width": 4, "depth": 2, "residual": True, "patch": 2},
          "encoder_decoder": {"width": 4, "depth": 2, "latent_channels": 4}}
+
+
+def build_small(name, c_in, c_out, **kw):
+    """The architecture of SMALL[name] (an entry's own ``architecture`` if it names one)."""
+    hyper = {**SMALL[name], **kw}
+    return build(hyper.pop("architecture", name), c_in, c_out, **hyper)
 
 
 @pytest.mark.parametrize("name", SMALL)
@@ -14,7 +21,7 @@ SMALL = {"fno": {"width": 8, "modes": 4, "layers": 2}, "unet": {"width": 4, "dep
 @pytest.mark.parametrize("periodic", [True, False])
 def test_shapes(name, channels, periodic):
     torch.manual_seed(0)
-    model = build(name, *channels, periodic=periodic, **SMALL[name])
+    model = build_small(name, *channels, periodic=periodic)
     y = model(torch.randn(3, channels[0], 16, 16))
     assert y.shape == (3, channels[1], 16, 16)
     assert torch.isfinite(y).all()
@@ -29,6 +36,24 @@ def test_unknown_architecture_is_named():
 def test_grid_not_divisible_is_named(name):
     with pytest.raises(ValueError, match=rf"{name} with depth 2 needs a grid divisible by 4, got 18x18"):
         build(name, 1, 1, **SMALL[name])(torch.randn(1, 1, 18, 18))
+
+
+def test_a_patched_unet_needs_patch_times_two_to_the_depth():
+    net = build_small("unet-res-patch", 1, 1)
+    assert net(torch.randn(1, 1, 8, 8)).shape == (1, 1, 8, 8)
+    with pytest.raises(ValueError, match=r"unet with patch 2 and depth 2 needs a grid divisible by 8, got 12x12"):
+        net(torch.randn(1, 1, 12, 12))
+
+
+def test_residual_blocks_start_as_their_shortcut():
+    """The zero-initialized second convolution: at initialization a block is GELU of its (projected) input."""
+    from nnphys.models.conv import ResBlock
+
+    torch.manual_seed(0)
+    x = torch.randn(2, 3, 8, 8)
+    same, wider = ResBlock(3, 3, periodic=True), ResBlock(3, 5, periodic=True)
+    torch.testing.assert_close(same(x), torch.nn.functional.gelu(x))
+    torch.testing.assert_close(wider(x), torch.nn.functional.gelu(wider.skip(x)))
 
 
 def test_fno_commutes_with_periodic_shifts_and_runs_on_finer_grids():
@@ -53,7 +78,7 @@ def test_grid_coordinates_break_equivariance():
 @pytest.mark.parametrize("name", SMALL)
 def test_overfits_one_batch(name):
     torch.manual_seed(0)
-    model = build(name, 1, 2, **{**SMALL[name], "width": 8})
+    model = build_small(name, 1, 2, width=8)
     x = torch.randn(4, 1, 16, 16)
     x_hat = torch.fft.rfft2(x)
     x_hat[..., 3:-2, :] = 0

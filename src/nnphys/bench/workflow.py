@@ -46,8 +46,8 @@ METRIC_BARS = {
     ("operator/poisson/unet-s0", "rel_l2_mean"): 3e-2,
     ("operator/heat2d/fno-s0", "one_step_rel_l2"): 1e-3,
     ("operator/heat2d/fno-s0", "rollout_rel_l2_final"): 5e-2,
-    ("operator/heat2d/unet-s0", "one_step_rel_l2"): 1e-3,
-    ("operator/heat2d/unet-s0", "rollout_rel_l2_final"): 5e-2,
+    ("operator/heat2d/unet_shallow-s0", "one_step_rel_l2"): 1e-3,
+    ("operator/heat2d/unet_shallow-s0", "rollout_rel_l2_final"): 5e-2,
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import torch
 from torch import nn
 
 
@@ -17,8 +18,30 @@ def conv3(c_in: int, c_out: int, periodic: bool, stride: int = 1) -> nn.Conv2d:
     return conv
 
 
-def block(c_in: int, c_out: int, periodic: bool) -> nn.Sequential:
-    """Two 3x3 convolutions, each followed by GELU."""
+class ResBlock(nn.Module):
+    """``x -> GELU(x' + conv(GELU(conv(x))))``, ``x'`` = ``x`` or its 1x1 projection to ``c_out`` channels.
+
+    The second convolution starts at zero, so each block starts as its shortcut: a deep path neither
+    grows nor shrinks the signal at initialization and trains at a high rate without normalization
+    (GroupNorm would normalize each sample's amplitude away, which a linear operator such as rho -> phi
+    needs; measured worse: 3.2e-2 against 2.4e-2 on Poisson 32^2).
+    """
+
+    def __init__(self, c_in: int, c_out: int, periodic: bool):
+        super().__init__()
+        self.body = nn.Sequential(conv3(c_in, c_out, periodic), nn.GELU(), conv3(c_out, c_out, periodic))
+        nn.init.zeros_(self.body[-1].weight)
+        self.skip = nn.Identity() if c_in == c_out else nn.Conv2d(c_in, c_out, 1)
+        self.act = nn.GELU()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.act(self.skip(x) + self.body(x))
+
+
+def block(c_in: int, c_out: int, periodic: bool, residual: bool = False) -> nn.Module:
+    """Two 3x3 convolutions, each followed by GELU; a :class:`ResBlock` if ``residual``."""
+    if residual:
+        return ResBlock(c_in, c_out, periodic)
     return nn.Sequential(conv3(c_in, c_out, periodic), nn.GELU(), conv3(c_out, c_out, periodic), nn.GELU())
 
 
@@ -35,8 +58,10 @@ def up(c_in: int, c_out: int, periodic: bool) -> nn.Sequential:
     return nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), conv3(c_in, c_out, periodic), nn.GELU())
 
 
-def check_divisible(h: int, w: int, depth: int, name: str) -> None:
-    """A model that halves the grid ``depth`` times needs sides divisible by 2**depth."""
-    f = 2**depth
+def check_divisible(h: int, w: int, depth: int, name: str, patch: int = 1) -> None:
+    """A model that halves the grid ``depth`` times (after ``patch x patch`` unshuffling) needs sides divisible
+    by ``patch * 2**depth``."""
+    f = patch * 2**depth
     if h % f or w % f:
-        raise ValueError(f"{name} with depth {depth} needs a grid divisible by {f}, got {h}x{w}")
+        what = f"patch {patch} and depth {depth}" if patch > 1 else f"depth {depth}"
+        raise ValueError(f"{name} with {what} needs a grid divisible by {f}, got {h}x{w}")

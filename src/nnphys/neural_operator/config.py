@@ -70,9 +70,13 @@ def grid_error(model: Mapping[str, Any], n: int, periodic: bool) -> tuple[str, s
     arch = model["architecture"]
     if arch in ("unet", "encoder_decoder"):
         depth = _hyper(model, "depth")
-        if n % 2**depth:
-            return "depth", (f"depth {depth} halves the grid {depth} times, so the lattice side must be divisible "
-                             f"by {2**depth}")
+        patch = _hyper(model, "patch") if arch == "unet" else 1
+        if n % patch:
+            return "patch", f"patch {patch} must divide the lattice side"
+        if (n // patch) % 2**depth:
+            unshuffled = f" after the {patch}x{patch} unshuffle" if patch > 1 else ""
+            return "depth", (f"depth {depth} halves the grid {depth} times{unshuffled}, so the lattice side must be "
+                             f"divisible by {patch * 2**depth}")
     elif arch == "fno":
         modes = _hyper(model, "modes")
         side = n if periodic else n + n // 4  # non-periodic fields are zero-padded by a quarter (models/fno.py)
