@@ -87,12 +87,13 @@ def declared(dry_run_output: str) -> dict[str, set[tuple[int, int | None]]]:
     return out
 
 
-@pytest.mark.parametrize(("cpus", "cores", "training", "single"), [
-    ("0", 8, (8, 1), 8),        # one CPU, --cores 8: every job alone, torch on 1 thread
-    ("0,1", 8, (8, 2), 4),      # the README's command on a 2-core laptop: one training job at a time
-    ("0,1", 2, (2, 2), 1),      # --cores = CPUs: nothing scaled, jobs side by side
+@pytest.mark.parametrize(("cpus", "cores", "threads", "training", "single"), [
+    ("0", 8, 2, (8, 1), 8),      # one CPU, --cores 8: every job alone, torch on 1 thread
+    ("0,1", 8, 1, (4, 1), 4),    # the README's command on a 2-core laptop: two 1-thread training jobs side by side
+    ("0,1", 8, 2, (8, 2), 4),    # 2 threads a job: one training job at a time
+    ("0,1", 2, 2, (2, 2), 1),    # --cores = CPUs: nothing scaled, jobs side by side
 ])
-def test_jobs_never_hold_more_threads_than_cpus(repo, tmp_path, cpus, cores, training, single):
+def test_jobs_never_hold_more_threads_than_cpus(repo, tmp_path, cpus, cores, threads, training, single):
     import os
     import subprocess
     import sys
@@ -100,7 +101,7 @@ def test_jobs_never_hold_more_threads_than_cpus(repo, tmp_path, cpus, cores, tra
     if len(os.sched_getaffinity(0)) < len(cpus.split(",")):
         pytest.skip("needs that many CPUs")
     cmd = ["taskset", "-c", cpus, sys.executable, "-m", "snakemake", "-s", str(repo / "Snakefile"),
-           "--configfile", str(repo / "config.yaml"), "-n", "--cores", str(cores)]
+           "--configfile", str(repo / "config.yaml"), "--config", f"threads={threads}", "-n", "--cores", str(cores)]
     result = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     found = declared(result.stdout)
