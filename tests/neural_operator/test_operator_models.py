@@ -7,7 +7,8 @@ from nnphys.models import build
 
 SMALL = {"fno": {"width": 8, "modes": 4, "layers": 2}, "unet": {"width": 4, "depth": 2},
          "unet-res-patch": {"architecture": "unet", "width": 4, "depth": 2, "residual": True, "patch": 2},
-         "encoder_decoder": {"width": 4, "depth": 2, "latent_channels": 4}}
+         "encoder_decoder": {"width": 4, "depth": 2, "latent_channels": 4},
+         "deeponet": {"width": 64, "depth": 3, "basis": 32, "shape": (16, 16)}}
 
 
 def build_small(name, c_in, c_out, **kw):
@@ -36,6 +37,22 @@ def test_unknown_architecture_is_named():
 def test_grid_not_divisible_is_named(name):
     with pytest.raises(ValueError, match=rf"{name} with depth 2 needs a grid divisible by 4, got 18x18"):
         build(name, 1, 1, **SMALL[name])(torch.randn(1, 1, 18, 18))
+
+
+def test_a_deeponet_runs_on_its_own_grid_only_and_is_periodic_if_asked():
+    torch.manual_seed(0)
+    net = build_small("deeponet", 1, 2)
+    with pytest.raises(ValueError, match="deeponet built for a 16x16 grid, got 32x32"):
+        net(torch.randn(1, 1, 32, 32))
+    # periodic trunk inputs: the basis functions at y and y + 1 agree, so the lattice's opposite edges join smoothly
+    y = net.points(torch.device("cpu"), torch.float64)
+    assert y.shape == (256, 4)
+    torch.testing.assert_close(y[:, :2] ** 2 + y[:, 2:] ** 2, torch.ones(256, 2, dtype=torch.float64))
+
+
+def test_build_gives_the_grid_only_to_models_built_for_one():
+    assert build("deeponet", 1, 1, shape=(8, 8)).shape == (8, 8)
+    assert build("fno", 1, 1, shape=(8, 8), **SMALL["fno"])(torch.randn(1, 1, 16, 16)).shape == (1, 1, 16, 16)
 
 
 def test_a_patched_unet_needs_patch_times_two_to_the_depth():
@@ -78,7 +95,7 @@ def test_grid_coordinates_break_equivariance():
 @pytest.mark.parametrize("name", SMALL)
 def test_overfits_one_batch(name):
     torch.manual_seed(0)
-    model = build_small(name, 1, 2, width=8)
+    model = build_small(name, 1, 2, **({} if name == "deeponet" else {"width": 8}))  # an MLP needs more width
     x = torch.randn(4, 1, 16, 16)
     x_hat = torch.fft.rfft2(x)
     x_hat[..., 3:-2, :] = 0

@@ -64,7 +64,7 @@ def build_operator(cfg: dict, info: dict, stats: dict) -> od.Operator:
     n_in = len(info["inputs"])
     n_out = len(info["outputs"])
     kw = dict(cfg["model"])
-    net = models.build(kw.pop("architecture"), n_in, n_out, periodic=info["periodic"], **kw)
+    net = models.build(kw.pop("architecture"), n_in, n_out, shape=info["grid"], periodic=info["periodic"], **kw)
     return od.Operator(net, stats, residual=cfg["task"] == "heat2d")
 
 

@@ -1,0 +1,59 @@
+"""DeepONet (Lu, Jin, Pang, Zhang & Karniadakis, Nature Machine Intelligence 2021), unstacked.
+
+    G(f)(y) ≈ Σ_k b_k(f) τ_k(y) + b_0,     per output channel c
+
+The branch net (an MLP) reads the whole input field ``f`` at the lattice points, flattened; the
+trunk net (an MLP) reads a point ``y`` of the unit square and returns ``basis`` functions τ_k(y)
+per output channel; their inner product over k, plus a bias, is the output at ``y``. The trunk is
+evaluated once per forward on the lattice's points ``y = ((i + 1/2)/H, (j + 1/2)/W)``.
+With ``periodic`` the trunk reads ``(cos 2πy, sin 2πy)`` per axis, so every output is periodic.
+
+Shapes: ``(N, C_in, H, W) -> (N, C_out, H, W)`` for the ``shape = (H, W)`` it was built for: the branch's
+input size is fixed, so unlike the FNO it does not run on other grids, and nothing makes it commute
+with shifts (an FNO or CNN does so by construction).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+
+def mlp(n_in: int, width: int, depth: int, n_out: int) -> nn.Sequential:
+    """``depth`` hidden layers of ``width`` with GELU, then a linear layer to ``n_out``."""
+    layers: list[nn.Module] = []
+    for i in range(depth):
+        layers += [nn.Linear(n_in if i == 0 else width, width), nn.GELU()]
+    layers.append(nn.Linear(width if depth else n_in, n_out))
+    return nn.Sequential(*layers)
+
+
+class DeepONet(nn.Module):
+    def __init__(self, in_channels: int, out_channels: int, shape: tuple[int, int] = (32, 32), width: int = 128,
+                 depth: int = 2, basis: int = 64, periodic: bool = True):
+        super().__init__()
+        self.shape, self.out_channels, self.basis, self.periodic = tuple(shape), out_channels, basis, periodic
+        h, w = self.shape
+        self.branch = mlp(in_channels * h * w, width, depth, out_channels * basis)
+        self.trunk = mlp(4 if periodic else 2, width, depth, out_channels * basis)
+        self.bias = nn.Parameter(torch.zeros(out_channels))
+
+    def points(self, device, dtype) -> torch.Tensor:
+        """The trunk's inputs at the lattice's cell centres, ``(H W, 2)`` or ``(H W, 4)`` if periodic."""
+        h, w = self.shape
+        yy, xx = torch.meshgrid((torch.arange(h, device=device, dtype=dtype) + 0.5) / h,
+                                (torch.arange(w, device=device, dtype=dtype) + 0.5) / w, indexing="ij")
+        y = torch.stack([yy.flatten(), xx.flatten()], dim=1)
+        return torch.cat([torch.cos(2 * math.pi * y), torch.sin(2 * math.pi * y)], 1) if self.periodic else y
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if tuple(x.shape[-2:]) != self.shape:
+            raise ValueError(f"deeponet built for a {self.shape[0]}x{self.shape[1]} grid, got "
+                             f"{x.shape[-2]}x{x.shape[-1]} (its branch reads a fixed number of points)")
+        n = x.shape[0]
+        b = self.branch(x.flatten(1)).view(n, self.out_channels, self.basis)
+        t = self.trunk(self.points(x.device, x.dtype)).view(-1, self.out_channels, self.basis)
+        out = torch.einsum("nck,pck->ncp", b, t) / math.sqrt(self.basis) + self.bias[:, None]
+        return out.view(n, self.out_channels, *self.shape)
