@@ -13,6 +13,7 @@ import yaml
 from snakemake.utils import validate
 
 from nnphys import cli, models
+from nnphys.bench.operator import merged
 from nnphys.configcheck import SCHEMAS, ConfigError, check, schema
 from nnphys.neural_operator import config as operator_config
 
@@ -103,7 +104,7 @@ def test_the_workflows_run_configs_pass_the_cli_unchanged(repo, preset):
     cfg = yaml.safe_load((repo / "config.yaml").read_text())
     if preset:
         over = yaml.safe_load((repo / "workflow" / "presets" / preset).read_text())
-        cfg["operator"] = {**cfg["operator"], **over["operator"]}
+        cfg = merged(cfg, over)  # recursively, as Snakemake merges --configfile
     validate(cfg["operator"], str(SCHEMAS / "operator.schema.yaml"), set_default=True)
     for task, run in operator_config.runs(cfg["operator"]):
         rc = operator_config.run_config(cfg["operator"], task, run)

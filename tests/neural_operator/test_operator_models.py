@@ -45,9 +45,10 @@ def test_a_deeponet_runs_on_its_own_grid_only_and_is_periodic_if_asked():
     with pytest.raises(ValueError, match="deeponet built for a 16x16 grid, got 32x32"):
         net(torch.randn(1, 1, 32, 32))
     # periodic trunk inputs: the basis functions at y and y + 1 agree, so the lattice's opposite edges join smoothly
-    y = net.points(torch.device("cpu"), torch.float64)
-    assert y.shape == (256, 4)
-    torch.testing.assert_close(y[:, :2] ** 2 + y[:, 2:] ** 2, torch.ones(256, 2, dtype=torch.float64))
+    y = net.points(torch.device("cpu"), torch.float64).view(256, 2, -1, 2)  # (point, cos|sin, harmonic, axis)
+    assert y.shape == (256, 2, net.harmonics, 2)
+    torch.testing.assert_close(y[:, 0] ** 2 + y[:, 1] ** 2, torch.ones(256, net.harmonics, 2, dtype=torch.float64))
+    torch.testing.assert_close(y[:, 0, 1], 2 * y[:, 0, 0] ** 2 - 1)  # cos 2θ: the second harmonic
 
 
 def test_build_gives_the_grid_only_to_models_built_for_one():

@@ -6,7 +6,9 @@ The branch net (an MLP) reads the whole input field ``f`` at the lattice points,
 trunk net (an MLP) reads a point ``y`` of the unit square and returns ``basis`` functions τ_k(y)
 per output channel; their inner product over k, plus a bias, is the output at ``y``. The trunk is
 evaluated once per forward on the lattice's points ``y = ((i + 1/2)/H, (j + 1/2)/W)``.
-With ``periodic`` the trunk reads ``(cos 2πy, sin 2πy)`` per axis, so every output is periodic.
+With ``periodic`` the trunk reads ``(cos 2πmy, sin 2πmy)`` per axis for m = 1 .. ``harmonics``, so every
+output is periodic; an MLP fed only the first harmonic learns the finer basis functions slowly
+(Poisson 32²: rel. L2 0.37 after 20 epochs with one harmonic).
 
 Shapes: ``(N, C_in, H, W) -> (N, C_out, H, W)`` for the ``shape = (H, W)`` it was built for: the branch's
 input size is fixed, so unlike the FNO it does not run on other grids, and nothing makes it commute
@@ -31,22 +33,26 @@ def mlp(n_in: int, width: int, depth: int, n_out: int) -> nn.Sequential:
 
 
 class DeepONet(nn.Module):
-    def __init__(self, in_channels: int, out_channels: int, shape: tuple[int, int] = (32, 32), width: int = 128,
-                 depth: int = 2, basis: int = 64, periodic: bool = True):
+    def __init__(self, in_channels: int, out_channels: int, shape: tuple[int, int] = (32, 32), width: int = 256,
+                 depth: int = 1, basis: int = 128, harmonics: int = 8, periodic: bool = True):
         super().__init__()
         self.shape, self.out_channels, self.basis, self.periodic = tuple(shape), out_channels, basis, periodic
+        self.harmonics = harmonics
         h, w = self.shape
         self.branch = mlp(in_channels * h * w, width, depth, out_channels * basis)
-        self.trunk = mlp(4 if periodic else 2, width, depth, out_channels * basis)
+        self.trunk = mlp(4 * harmonics if periodic else 2, width, depth, out_channels * basis)
         self.bias = nn.Parameter(torch.zeros(out_channels))
 
     def points(self, device, dtype) -> torch.Tensor:
-        """The trunk's inputs at the lattice's cell centres, ``(H W, 2)`` or ``(H W, 4)`` if periodic."""
+        """The trunk's inputs at the lattice's cell centres, ``(H W, 2)``, or ``(H W, 4 harmonics)`` if periodic."""
         h, w = self.shape
         yy, xx = torch.meshgrid((torch.arange(h, device=device, dtype=dtype) + 0.5) / h,
                                 (torch.arange(w, device=device, dtype=dtype) + 0.5) / w, indexing="ij")
         y = torch.stack([yy.flatten(), xx.flatten()], dim=1)
-        return torch.cat([torch.cos(2 * math.pi * y), torch.sin(2 * math.pi * y)], 1) if self.periodic else y
+        if not self.periodic:
+            return y
+        phase = 2 * math.pi * y[:, None, :] * torch.arange(1, self.harmonics + 1, device=device, dtype=dtype)[:, None]
+        return torch.cat([torch.cos(phase), torch.sin(phase)], 1).flatten(1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if tuple(x.shape[-2:]) != self.shape:
