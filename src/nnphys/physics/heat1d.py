@@ -88,6 +88,15 @@ def initial(p: Params, x: np.ndarray) -> np.ndarray:
     return sum(a * np.sin(n * np.pi * x / p.length) for n, a in p.modes)
 
 
+def initial_jet(p: Params, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """u(x, 0) and its first and second x-derivatives (for hard initial constraints); numpy in, numpy out."""
+    x = np.asarray(x, dtype=float)
+    w = [(n * np.pi / p.length, a) for n, a in p.modes]
+    zero = np.zeros_like(x)
+    return (sum((a * np.sin(c * x) for c, a in w), zero), sum((a * c * np.cos(c * x) for c, a in w), zero),
+            sum((-a * c * c * np.sin(c * x) for c, a in w), zero))
+
+
 def exact(p: Params, x: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Closed-form u(x, t), broadcasting x against t."""
     return sum(a * np.exp(-p.k * (n * np.pi / p.length) ** 2 * t) * np.sin(n * np.pi * x / p.length)

@@ -28,7 +28,7 @@ from nnphys.pinn.inverse import with_coefficients
 from nnphys.pinn.metrics import headline, metrics
 from nnphys.pinn.predict import on_grid, residual_on_grid
 from nnphys.pinn.problems import PHYSICS, Spec, physics_config, spec
-from nnphys.pinn.train import Reference, build_model, final_state, history_columns, train
+from nnphys.pinn.train import Reference, build_model, constraints, final_state, history_columns, train
 from nnphys.run_names import run_name
 
 HISTORY_ATTRS = {
@@ -108,9 +108,10 @@ def evaluate_run(model_path: str | Path, reference: xr.Dataset, out: str | Path,
     model = build_model(run, s).to(device)
     model.load_state_dict(state["model"])
     ref = load_reference(reference, s)
-    pred = on_grid(model["net"], ref.t, ref.x)
+    hard = constraints(model)
+    pred = on_grid(model["net"], ref.t, ref.x, hard)
     params = with_coefficients(s.params, model["unknowns"]) if "unknowns" in model else None
-    res = residual_on_grid(model["net"], s, ref.t, ref.x, params)
+    res = residual_on_grid(model["net"], s, ref.t, ref.x, params, constraints=hard)
     m = metrics(pred, ref.values, s.outputs, res)
     if "unknowns" in model:
         for name, value in model["unknowns"].values().items():

@@ -31,6 +31,7 @@ from torch import nn
 
 from nnphys.models.mlp import MLP
 from nnphys.norms import rel_l2
+from nnphys.pinn.constraints import HardConstraints
 from nnphys.pinn.derivatives import jet, named
 from nnphys.pinn.inverse import Coefficients, noisy_samples, with_coefficients
 from nnphys.pinn.metrics import headline
@@ -61,11 +62,14 @@ def build_net(model_cfg: dict[str, Any], spec: Spec) -> MLP:
 
 
 def build_model(run: dict[str, Any], spec: Spec) -> nn.ModuleDict:
-    """``{"net": MLP}`` plus ``"unknowns"`` (log-parametrized coefficients) for an inverse run."""
+    """``{"net": MLP}`` plus ``"unknowns"`` (log-parametrized coefficients) for an inverse run and
+    ``"constraints"`` (:class:`HardConstraints`, no parameters) if the run has ``hard_constraints``."""
     model = nn.ModuleDict({"net": build_net(run["model"], spec)})
     inverse = run["training"].get("inverse")
     if inverse:
         model["unknowns"] = Coefficients(dict(inverse["initial"]))
+    if run["training"].get("hard_constraints"):
+        model["constraints"] = HardConstraints(spec, run["training"]["hard_constraints"])
     return model.to(dtype=getattr(torch, run["model"].get("dtype", "float32")))
 
 
@@ -76,8 +80,11 @@ class Losses:
                  data: tuple[torch.Tensor, torch.Tensor] | None = None):
         self.spec, self.model, self.data = spec, model, data
         exact_periodic = spec.boundary == "periodic" and bool(model["net"].periodic_cols)
+        self.constraints = model["constraints"] if "constraints" in model else None
+        hard = set(self.constraints.kinds) if self.constraints is not None else set()
+        exact = ({"bc"} if exact_periodic or "boundary" in hard else set()) | ({"ic"} if "initial" in hard else set())
         self.weights = {k: float(w) for k, w in weights.items()
-                        if w and not (k == "bc" and exact_periodic) and not (k == "data" and data is None)}
+                        if w and k not in exact and not (k == "data" and data is None)}
 
     def __call__(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         terms = {k: (r ** 2).sum(1).mean() for k, (r, _, _) in self.residuals(batch).items()}
@@ -92,7 +99,8 @@ class Losses:
 
         def run(x, first=(), second=()):
             tape = [] if record else None
-            return jet(net, x, first, second, tape), tape
+            out = jet(net, x, first, second, tape)
+            return (out if self.constraints is None else self.constraints.apply(x, *out)), tape
 
         if "ic" in w:
             (u, _, _), tape = run(batch["ic"])
@@ -118,6 +126,11 @@ class Losses:
             (u, _, _), tape = run(x)
             out["data"] = (u - d, tape, None)
         return out
+
+
+def constraints(model: nn.ModuleDict) -> HardConstraints | None:
+    """The model's output transform (hard initial/boundary conditions), or None."""
+    return model["constraints"] if "constraints" in model else None
 
 
 def collocation(spec: Spec, sampling: dict[str, Any], seed: int, block: int, like: torch.Tensor) -> dict:
@@ -206,7 +219,7 @@ def train(run: dict[str, Any], spec: Spec, reference: Reference | None, workdir:
         if "unknowns" in model:
             row.update({f"{k}_hat": v.item() for k, v in model["unknowns"].values().items()})
         if reference is not None and (step % eval_every == 0 or step >= phases.total or stop):
-            pred = on_grid(model["net"], reference.t, reference.x)
+            pred = on_grid(model["net"], reference.t, reference.x, constraints(model))
             row["rel_l2"] = rel_l2(headline(reference.values, spec.outputs), headline(pred, spec.outputs))
         history.add(row)
         bar.update(done)
