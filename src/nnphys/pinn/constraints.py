@@ -27,7 +27,8 @@ from torch import nn
 from nnphys.configcheck import ConfigError
 from nnphys.pinn.problems import T_COL, X_COL, Spec
 
-KINDS = ("initial", "boundary")
+TERMS = {"initial": "ic", "boundary": "bc"}  # each constraint and the loss term it makes exact
+KINDS = tuple(TERMS)
 
 
 class HardConstraints(nn.Module):

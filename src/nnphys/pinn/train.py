@@ -31,7 +31,7 @@ from torch import nn
 
 from nnphys.models.mlp import MLP
 from nnphys.norms import rel_l2
-from nnphys.pinn.constraints import HardConstraints
+from nnphys.pinn.constraints import TERMS, HardConstraints
 from nnphys.pinn.derivatives import jet, named
 from nnphys.pinn.inverse import Coefficients, noisy_samples, with_coefficients
 from nnphys.pinn.metrics import headline
@@ -80,9 +80,10 @@ class Losses:
                  data: tuple[torch.Tensor, torch.Tensor] | None = None):
         self.spec, self.model, self.data = spec, model, data
         exact_periodic = spec.boundary == "periodic" and bool(model["net"].periodic_cols)
-        self.constraints = model["constraints"] if "constraints" in model else None
-        hard = set(self.constraints.kinds) if self.constraints is not None else set()
-        exact = ({"bc"} if exact_periodic or "boundary" in hard else set()) | ({"ic"} if "initial" in hard else set())
+        self.constraints = constraints(model)
+        exact = {TERMS[kind] for kind in (self.constraints.kinds if self.constraints is not None else ())}
+        if exact_periodic:
+            exact.add("bc")
         self.weights = {k: float(w) for k, w in weights.items()
                         if w and k not in exact and not (k == "data" and data is None)}
 
