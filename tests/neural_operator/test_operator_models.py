@@ -1,9 +1,14 @@
 """Operator architectures: shapes for any channel count, translation equivariance, a batch they can overfit."""
 
+import importlib
+import inspect
+import subprocess
+import sys
+
 import pytest
 import torch
 
-from nnphys.models import build
+from nnphys.models import OPERATORS, build, defaults
 
 SMALL = {"fno": {"width": 8, "modes": 4, "layers": 2}, "unet": {"width": 4, "depth": 2},
          "unet-res-patch": {"architecture": "unet", "width": 4, "depth": 2, "residual": True, "patch": 2},
@@ -150,3 +155,16 @@ def test_fno_trains_under_bf16_autocast():
         full = fno(x)
     assert torch.isfinite(y).all() and fno.spectral[0].weight.grad is not None
     assert float((y.detach().float() - full).norm() / full.norm()) < 3e-2  # bf16 rounding of the 1x1 convolutions
+
+
+@pytest.mark.parametrize("name", sorted(OPERATORS))
+def test_defaults_are_the_constructor_defaults_read_without_torch(name):
+    """The Snakefile fills unset hyperparameters on every invocation: it must get the constructor's defaults
+    without paying for importing torch."""
+    module, cls = OPERATORS[name]
+    params = inspect.signature(getattr(importlib.import_module(module), cls)).parameters.values()
+    assert defaults(name) == {p.name: p.default for p in params
+                              if p.default is not inspect.Parameter.empty and p.name != "shape"}
+    probe = f"import sys; from nnphys.models import defaults; defaults({name!r}); print('torch' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True).stdout.strip() == "False"

@@ -6,8 +6,11 @@ channels-first field ``(N, C_in, H, W)`` to ``(N, C_out, H, W)``.
 
 from __future__ import annotations
 
+import ast
 import importlib
+import importlib.util
 import inspect
+from pathlib import Path
 from typing import Any
 
 # name -> (module, class): imported on demand so that ``models.mlp`` users do not pay for the rest.
@@ -32,7 +35,15 @@ def build(name: str, in_channels: int, out_channels: int, shape: tuple[int, int]
 
 
 def defaults(name: str) -> dict[str, Any]:
-    """The hyperparameters of architecture ``name`` that have defaults, and their values (what an unset key gets)."""
+    """The hyperparameters of architecture ``name`` that have defaults, and their values (what an unset key gets).
+
+    Read from the class's ``__init__`` in the module's source, not by importing it: the Snakefile checks
+    configs on every invocation, and importing torch would cost it seconds.
+    """
     module, cls = OPERATORS[name]
-    params = inspect.signature(getattr(importlib.import_module(module), cls)).parameters.values()
-    return {p.name: p.default for p in params if p.default is not inspect.Parameter.empty and p.name != "shape"}
+    tree = ast.parse(Path(importlib.util.find_spec(module).origin).read_text())
+    init = next(f for c in tree.body if isinstance(c, ast.ClassDef) and c.name == cls
+                for f in c.body if isinstance(f, ast.FunctionDef) and f.name == "__init__")
+    args = init.args.args + init.args.kwonlyargs
+    values = [None] * (len(init.args.args) - len(init.args.defaults)) + init.args.defaults + init.args.kw_defaults
+    return {a.arg: ast.literal_eval(v) for a, v in zip(args, values) if v is not None and a.arg != "shape"}

@@ -57,7 +57,7 @@ def resolve(run: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _hyper(model: Mapping[str, Any], key: str) -> int:
-    """A model's hyperparameter, or the architecture's default (nnphys.models, which imports torch)."""
+    """A model's hyperparameter, or the architecture's default (read without importing torch)."""
     if key in model:
         return model[key]
     from nnphys.models import defaults
