@@ -20,6 +20,7 @@ include: "workflow/rules/reference.smk"
 include: "workflow/rules/pinn.smk"
 include: "workflow/rules/operator.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/studies.smk"
 
 
 rule all:

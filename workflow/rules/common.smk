@@ -12,7 +12,7 @@ from nnphys.pinn import config as pinn_config
 from nnphys.run_names import RUN_NAME
 from nnphys.stages import fingerprint
 
-SECTIONS = ("reference", "pinn", "operator", "report")
+SECTIONS = ("reference", "pinn", "operator", "report", "studies")
 
 
 def _validate(cfg, schema, prefix):

@@ -1,0 +1,5 @@
+# Studies of what the trained operators learned (config section studies; README, Studies).
+# Each study is a target of its own (e.g. `snakemake --cores 2 symmetry`); none is part of rule all.
+
+
+include: "study_receptive_field.smk"
