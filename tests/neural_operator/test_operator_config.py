@@ -148,3 +148,17 @@ def test_the_lattice_check_accepts_exactly_the_patch_sizes_a_unet_runs_with():
         except (ValueError, RuntimeError):  # pixel_unshuffle refuses a side it does not divide with RuntimeError
             runs = False
         assert accepted == runs, patch
+
+
+def test_a_symmetric_model_needs_both_field_components(repo):
+    """A rotation turns Ex into Ey: D4 acts on (Ex, Ey) together or not at all."""
+    models_ = {"m": {"architecture": "fno", "modes": 8, "symmetry": "augment"}}
+    runs = [{"task": "poisson", "models": ["m"], "seeds": [0]}]
+    for outputs, refused in ((["phi", "Ex"], True), (["Ey"], True), (["phi"], False), (["Ex", "Ey"], False)):
+        cfg = workflow_config(repo, operator={"models": models_, "runs": runs,
+                                              "tasks": {"poisson": {"outputs": outputs}}})
+        if refused:
+            with pytest.raises(ConfigError, match=re.escape("'operator.models.m.symmetry'") + ".*both or neither"):
+                operator_config.check(cfg)
+        else:
+            operator_config.check(cfg)

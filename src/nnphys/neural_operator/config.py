@@ -99,6 +99,11 @@ def check(config: Mapping[str, Any]) -> None:
     for i, r in enumerate(section["runs"]):
         ref = config["reference"][r["task"]]
         for m in r["models"]:
+            outputs = set(section["tasks"][r["task"]]["outputs"]) if r["task"] == "poisson" else set()
+            if section["models"][m].get("symmetry", "none") != "none" and len(outputs & {"Ex", "Ey"}) == 1:
+                raise ConfigError(f"config key 'operator.models.{m}.symmetry': a rotation turns Ex into Ey, so a "
+                                  f"model with a symmetry learns both or neither; operator.tasks.poisson.outputs is "
+                                  f"{section['tasks']['poisson']['outputs']} (operator.runs[{i}])")
             bad = grid_error(section["models"][m], ref["n"], ref["boundary"] == "periodic")
             if bad:
                 key, why = bad

@@ -23,6 +23,7 @@ import xarray as xr
 from torch import nn
 
 from nnphys.io import SAMPLE, T, X, Y, DataError, dataset_identity, dataset_params, read_dataset
+from nnphys.models import symmetry
 from nnphys.neural_operator.config import TASKS
 
 POISSON_OUTPUTS = ("phi", "Ex", "Ey")
@@ -120,23 +121,41 @@ def normalization(fields: Fields, train: np.ndarray) -> dict[str, list[float]]:
     return {"in_mean": im.tolist(), "in_std": isd.tolist(), "out_mean": om.tolist(), "out_std": osd.tolist()}
 
 
+def vector_pairs(outputs) -> list[tuple[int, int]]:
+    """(Ex, Ey) channel indices among ``outputs``: the pair that transforms as a vector under rotations."""
+    return [(outputs.index("Ex"), outputs.index("Ey"))] if {"Ex", "Ey"} <= set(outputs) else []
+
+
 class Operator(nn.Module):
     """A network in physical units: ``y = (x if residual) + out_std * net((x - in_mean) / in_std) + out_mean``.
 
     Shapes ``(N, C_in, H, W) -> (N, C_out, H, W)``; the statistics are buffers of shape (1, C, 1, 1).
+    ``symmetric``: the whole map averaged over the lattice's point group D4
+    (:func:`nnphys.models.symmetry.average`; inputs are scalars, ``out_vectors`` pair output channels into
+    vectors), so it is exactly equivariant whatever the per-channel statistics.
     """
 
-    def __init__(self, net: nn.Module, stats: dict[str, list[float]], residual: bool):
+    def __init__(self, net: nn.Module, stats: dict[str, list[float]], residual: bool, symmetric: bool = False,
+                 out_vectors=()):
         super().__init__()
         self.net = net
         self.residual = residual
+        self.symmetric, self.out_vectors = symmetric, tuple(out_vectors)
         for k, v in stats.items():
             self.register_buffer(k, torch.tensor(v, dtype=torch.float32).reshape(1, -1, 1, 1), persistent=False)
 
     def normalized(self, x: torch.Tensor) -> torch.Tensor:
         """The network's output in normalized units (what the loss compares)."""
+        if self.symmetric:
+            y = self(x)
+            return ((y - x if self.residual else y) - self.out_mean) / self.out_std
         return self.net((x - self.in_mean) / self.in_std)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = self.normalized(x).float() * self.out_std + self.out_mean
+    def _physical(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.net((x - self.in_mean) / self.in_std).float() * self.out_std + self.out_mean
         return x + y if self.residual else y
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.symmetric:
+            return symmetry.average(self._physical, x, (), self.out_vectors)
+        return self._physical(x)

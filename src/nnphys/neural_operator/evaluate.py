@@ -10,6 +10,8 @@ re-evaluation writes identical predictions. Besides the field errors of
   solver on the same inputs (poisson: phi and E from rho; heat2d: one step of dt);
 * ``equivariance_error`` (periodic data): ||f(shift x) - shift f(x)|| / ||f(x)||, test-sample
   mean, for a shift of (3, 5) nodes (not a multiple of any down-sampling factor);
+* ``d4_equivariance_error``: the same for the 7 rotations and reflections of the square lattice
+  (:mod:`nnphys.models.symmetry`; E transforms as a vector), mean over elements and test samples;
 * ``zero_shot_rel_l2`` (FNO): rel. L2 on a fresh test set at twice the training
   resolution, drawn by the physics module from the same distribution (seed + 1);
 * heat2d: ``one_step_rel_l2`` (from true states), an autoregressive rollout of
@@ -30,6 +32,7 @@ import xarray as xr
 
 from nnphys import physics
 from nnphys.io import SAMPLE, STEP, T, X, Y, DataError, load_checkpoint, write_dataset, write_json
+from nnphys.models import symmetry
 from nnphys.neural_operator import data as od
 from nnphys.neural_operator import metrics as om
 from nnphys.neural_operator.train import build_operator
@@ -154,6 +157,8 @@ def evaluate(model_path: str | Path, data_path: str | Path, out_dir: str | Path,
         n_in = u[:, 0:1]
     if fields.periodic:
         metrics["equivariance_error"] = equivariance_error(op, n_in, bs, device)
+    metrics["d4_equivariance_error"] = symmetry.equivariance_error(lambda z: predict(op, z, bs, device), n_in, (),
+                                                                   op.out_vectors)
     if cfg["model"]["architecture"] == "fno" and ec["zero_shot_samples"] > 0:
         metrics["zero_shot_rel_l2"] = zero_shot(op, task, p, info["outputs"], ec["zero_shot_samples"], bs, device)
     ref_in = n_in[:, 0].double().numpy()

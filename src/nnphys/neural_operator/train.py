@@ -26,7 +26,8 @@ import torch
 import xarray as xr
 
 from nnphys import models
-from nnphys.io import STEP, save_checkpoint, write_dataset
+from nnphys.io import STEP, DataError, save_checkpoint, write_dataset
+from nnphys.models import symmetry
 from nnphys.neural_operator import data as od
 from nnphys.run_names import run_name
 from nnphys.training.checkpoint import Checkpointer
@@ -64,8 +65,10 @@ def build_operator(cfg: dict, info: dict, stats: dict) -> od.Operator:
     n_in = len(info["inputs"])
     n_out = len(info["outputs"])
     kw = dict(cfg["model"])
+    symmetric = kw.pop("symmetry", "none") == "d4"
     net = models.build(kw.pop("architecture"), n_in, n_out, shape=info["grid"], periodic=info["periodic"], **kw)
-    return od.Operator(net, stats, residual=cfg["task"] == "heat2d")
+    return od.Operator(net, stats, residual=cfg["task"] == "heat2d", symmetric=symmetric,
+                       out_vectors=od.vector_pairs(info["outputs"]))
 
 
 def meta(fields: od.Fields) -> dict[str, Any]:
@@ -83,26 +86,33 @@ def pairs(fields: od.Fields, idx: np.ndarray, unroll: int) -> torch.Tensor:
     return torch.from_numpy(np.stack(np.meshgrid(idx, starts, indexing="ij"), -1).reshape(-1, 2))
 
 
-def loss_fn(op: od.Operator, fields: od.Fields, items: torch.Tensor, unroll: int, device) -> tuple[torch.Tensor, torch.Tensor]:
+def loss_fn(op: od.Operator, fields: od.Fields, items: torch.Tensor, unroll: int, device,
+            augment: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
     """(MSE in normalized units, rel. L2 per item) of a batch of items.
 
     heat2d: the error of each of ``unroll`` steps is divided by the increment's std,
-    so ``unroll = 1`` is the normalized one-step MSE.
+    so ``unroll = 1`` is the normalized one-step MSE. ``augment``: each item seen through a random
+    element of the lattice's point group D4 (inputs and targets alike; E as a vector).
     """
+    elements = torch.randint(len(symmetry.ELEMENTS), (len(items),)) if augment else None
+
+    def view(a: torch.Tensor, vectors=()) -> torch.Tensor:
+        return a if elements is None else symmetry.act_each(elements, a, vectors)
+
     if fields.task == "poisson":
-        x = fields.x[items[:, 0]].to(device)
-        y = fields.y[items[:, 0]].to(device)
+        x = view(fields.x[items[:, 0]]).to(device)
+        y = view(fields.y[items[:, 0]], op.out_vectors).to(device)
         pred = op.normalized(x).float()
         target = (y - op.out_mean) / op.out_std
         err = pred - target
         rel = (err * op.out_std).flatten(1).norm(dim=1) / y.flatten(1).norm(dim=1)
         return err.pow(2).mean(), rel
     s, t = items[:, 0], items[:, 1]
-    u = fields.x[s, t].unsqueeze(1).to(device)
+    u = view(fields.x[s, t].unsqueeze(1)).to(device)
     loss = 0.0
     for k in range(1, unroll + 1):
         u = op(u)
-        true = fields.x[s, t + k].unsqueeze(1).to(device)
+        true = view(fields.x[s, t + k].unsqueeze(1)).to(device)
         err = u - true
         loss = loss + (err / op.out_std).pow(2).mean()
         if k == 1:
@@ -133,12 +143,18 @@ def train(cfg: dict, data_path: str | Path, out_dir: str | Path, device: torch.d
     fields = od.load(cfg["task"], data_path, outputs=cfg.get("outputs", od.POISSON_OUTPUTS), min_steps=unroll + 1)
     sp = cfg["split"]
     splits = od.split(fields.x.shape[0], sp["val"], sp["test"], sp["seed"])
+    if tc.get("train_samples"):
+        if tc["train_samples"] > len(splits["train"]):
+            raise DataError(f"{data_path}: training.train_samples is {tc['train_samples']}, the training split "
+                            f"has {len(splits['train'])} samples")
+        splits["train"] = splits["train"][:tc["train_samples"]]  # samples are independent draws
     stats = od.normalization(fields, splits["train"])
 
     seed_everything(cfg["seed"])
     info = meta(fields)
     op = build_operator(cfg, info, stats).to(device)
     opt = torch.optim.AdamW(op.net.parameters(), lr=tc["lr"], weight_decay=tc["weight_decay"])
+    augment = cfg["model"].get("symmetry") == "augment"
     train_items = pairs(fields, splits["train"], unroll)
     val_items = pairs(fields, splits["val"], 1)
     steps_per_epoch = math.ceil(len(train_items) / tc["batch_size"])
@@ -163,7 +179,7 @@ def train(cfg: dict, data_path: str | Path, out_dir: str | Path, device: torch.d
         total = 0.0
         for i, b in enumerate(torch.split(order, tc["batch_size"])):
             with autocast():
-                loss, _ = loss_fn(op, fields, b, unroll, device)
+                loss, _ = loss_fn(op, fields, b, unroll, device, augment)
             check_finite({"mse": loss}, epoch * steps_per_epoch + i)
             opt.zero_grad(set_to_none=True)
             loss.backward()
