@@ -72,6 +72,13 @@ def cmd_figures(args: argparse.Namespace) -> None:
         summary_figure(args.metrics, args.headline, args.out_dir, style)
 
 
+def cmd_study_symmetry(args: argparse.Namespace) -> None:
+    from nnphys.evaluation.studies import symmetry
+    from nnphys.evaluation.style import Style
+
+    symmetry.write(args.metrics, args.runs, args.out_dir, Style.from_config(args.style))
+
+
 def cmd_summary(args: argparse.Namespace) -> None:
     from nnphys.evaluation.report import write_summary
 
@@ -174,6 +181,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--headline", type=_json, default={}, help="JSON {problem: metric} (summary)")
     p.add_argument("--out-dir", required=True)
     p.set_defaults(func=cmd_figures)
+
+    p = sub.add_parser("study-symmetry", help="symmetry study: table and figure from the study runs' metrics")
+    p.add_argument("--metrics", nargs="+", required=True, help="metrics.json of every study run")
+    p.add_argument("--runs", type=_json, required=True,
+                   help="JSON list, per metrics file: {symmetry, train_samples} of its run")
+    p.add_argument("--style", type=_json, default={}, help="the report's plotting options as JSON")
+    p.add_argument("--out-dir", required=True)
+    p.set_defaults(func=cmd_study_symmetry)
 
     p = sub.add_parser("summary", help="what ran, where, with which versions, how long (HTML and Markdown)")
     p.add_argument("--metrics", nargs="*", default=[], help="metrics.json of every run")

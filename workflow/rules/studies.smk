@@ -3,3 +3,4 @@
 
 
 include: "study_receptive_field.smk"
+include: "study_symmetry.smk"
