@@ -1,0 +1,19 @@
+# Studies, input functions: which runs each study reads, checked against the config.
+
+SYMMETRY = f"{RESULTS}/studies/symmetry"
+
+
+def symmetry_runs():
+    """(run name, {symmetry, train_samples}) of each study model; ConfigError if operator.runs lacks one."""
+    study, section = config["studies"]["symmetry"], config["operator"]
+    listed = set(operator_runs())
+    out = []
+    for i, m in enumerate(study["models"]):
+        run = f"{m}-s{study['seed']}"
+        if (study["task"], run) not in listed:
+            raise WorkflowError(f"invalid configuration: config key 'studies.symmetry.models[{i}]': run {run} of "
+                                f"{study['task']} is not in operator.runs (add it there with its train_samples)")
+        cfg = operator_config.run_config(section, study["task"], run)
+        out.append((run, {"symmetry": cfg["model"].get("symmetry", "none"),
+                          "train_samples": cfg["training"]["train_samples"]}))
+    return out
