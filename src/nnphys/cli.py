@@ -123,8 +123,23 @@ def cmd_operator_evaluate(args: argparse.Namespace) -> None:
     evaluate(args.model, args.reference, args.out_dir, select(args.device, args.threads), fingerprint=args.fingerprint)
 
 
+def cmd_operator_green(args: argparse.Namespace) -> None:
+    from nnphys.device import select
+    from nnphys.neural_operator.green import run
+
+    run(args.model, args.reference, args.out_dir, select(args.device, args.threads), args.study["positions"],
+        args.study["near"], fingerprint=args.fingerprint)
+
+
+def cmd_study_green(args: argparse.Namespace) -> None:
+    from nnphys.evaluation.studies import green
+    from nnphys.evaluation.style import Style
+
+    green.write(args.green, args.metrics, args.out_dir, Style.from_config(args.style))
+
+
 def _torch_job(sub, name: str, func, help: str, reference: str, *, problem: bool = False,
-               model: str | None = None) -> None:
+               model: str | None = None) -> argparse.ArgumentParser:
     """A training (``--config``) or evaluation (``--model``) command: the PINN problem if ``problem``, then
     the reference file, the output folder and the options every torch job has."""
     p = sub.add_parser(name, help=help)
@@ -140,6 +155,7 @@ def _torch_job(sub, name: str, func, help: str, reference: str, *, problem: bool
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (Snakemake's threads)")
     p.add_argument("--fingerprint", default="", help="source fingerprint recorded in the outputs")
     p.set_defaults(func=func)
+    return p
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -211,6 +227,19 @@ def build_parser() -> argparse.ArgumentParser:
     _torch_job(sub, "operator-evaluate", cmd_operator_evaluate,
                "evaluate a trained neural operator; writes prediction.nc, metrics.json",
                "reference netCDF of the run's task (its test split)", model="model.pt written by operator-train")
+
+    p = _torch_job(sub, "operator-green", cmd_operator_green,
+                   "a Poisson model's response to unit point charges and its saliency maps; writes green.nc, "
+                   "green.json", "the Poisson reference netCDF the model was trained on",
+                   model="model.pt written by operator-train")
+    p.add_argument("--study", type=_json, required=True, help="JSON {positions: [[x/L, y/L], ...], near: cells}")
+
+    p = sub.add_parser("study-green", help="Green's function study: table and figures from the runs' green files")
+    p.add_argument("--green", nargs="+", required=True, help="green.nc of every run")
+    p.add_argument("--metrics", nargs="+", required=True, help="green.json of every run, in the same order")
+    p.add_argument("--style", type=_json, default={}, help="the report's plotting options as JSON")
+    p.add_argument("--out-dir", required=True)
+    p.set_defaults(func=cmd_study_green)
 
     return parser
 

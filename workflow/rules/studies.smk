@@ -5,3 +5,4 @@
 include: "studies_inputs.smk"
 include: "study_receptive_field.smk"
 include: "study_symmetry.smk"
+include: "study_green.smk"

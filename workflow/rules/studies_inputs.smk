@@ -1,6 +1,7 @@
 # Studies, input functions: which runs each study reads, checked against the config.
 
 SYMMETRY = f"{RESULTS}/studies/symmetry"
+GREEN = f"{RESULTS}/studies/green"
 
 
 def symmetry_runs():
@@ -17,3 +18,14 @@ def symmetry_runs():
         out.append((run, {"symmetry": cfg["model"].get("symmetry", "none"),
                           "train_samples": cfg["training"]["train_samples"]}))
     return out
+
+
+def green_runs():
+    """Poisson runs of the Green's function study (studies.green.runs, default all); each must be configured."""
+    configured = [r for t, r in operator_runs() if t == "poisson"]
+    chosen = config["studies"]["green"]["runs"] or configured
+    for i, r in enumerate(chosen):
+        if r not in configured:
+            raise WorkflowError(f"invalid configuration: config key 'studies.green.runs[{i}]': {r} is not a "
+                                f"Poisson run of operator.runs (those are {configured})")
+    return chosen

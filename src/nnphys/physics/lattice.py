@@ -47,6 +47,14 @@ def coords(n: int, length: float, boundary: str) -> np.ndarray:
     return h * np.arange(n) if boundary == "periodic" else h * np.arange(1, n + 1)
 
 
+def distance(node, n: int, boundary: str) -> np.ndarray:
+    """Distance of every node of an n x n lattice from ``node`` (i, j), in cells; minimum image when periodic."""
+    d = np.abs(np.arange(n)[:, None] - np.asarray(node))  # (n, 2)
+    if boundary == "periodic":
+        d = np.minimum(d, n - d)
+    return np.hypot(d[:, 0][:, None], d[:, 1][None, :])
+
+
 def wavenumbers(n: int, length: float, boundary: str) -> tuple[np.ndarray, np.ndarray]:
     """Angular wavenumbers of the transform modes along axes (-2, -1), broadcastable.
 

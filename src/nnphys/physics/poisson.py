@@ -109,6 +109,20 @@ def point_charges(rng: np.random.Generator, n_samples: int, p: Params) -> np.nda
     return np.einsum("sc,sci,scj->sij", q / (2 * np.pi * p.charge_width**2), g[0], g[1])
 
 
+def unit_charges(nodes: np.ndarray, p: Params) -> np.ndarray:
+    """Densities of a unit point charge at each lattice node (i, j) of ``nodes`` (m, 2): shape (m, n, n).
+
+    rho = delta_{r, r'} / h^2 (lattice integral 1); periodic: minus the neutralizing background 1 / L^2.
+    The potential of one is the lattice Green's function G(r - r') of the configured Laplacian.
+    """
+    h = lattice.spacing(p.n, p.length, p.boundary)
+    rho = np.zeros((len(nodes), p.n, p.n))
+    rho[np.arange(len(nodes)), nodes[:, 0], nodes[:, 1]] = 1.0 / h**2
+    if p.boundary == "periodic":
+        rho -= rho.mean(axis=(-2, -1), keepdims=True)
+    return rho
+
+
 def potential(rho: np.ndarray, p: Params) -> np.ndarray:
     """phi solving laplacian(phi) = -rho / eps0 for rho of shape (..., n, n); exact inversion."""
     rho = np.asarray(rho, dtype=float)
