@@ -22,6 +22,12 @@ OPERATORS = {
 }
 
 
+def grid_bound(name: str) -> bool:
+    """Whether architecture ``name`` is built for one grid (takes ``shape``) and so cannot run on another."""
+    module, cls = OPERATORS[name]
+    return "shape" in inspect.signature(getattr(importlib.import_module(module), cls)).parameters
+
+
 def build(name: str, in_channels: int, out_channels: int, shape: tuple[int, int] | None = None, **kwargs):
     """The operator architecture ``name`` with its hyperparameters ``kwargs``; ``shape`` (the grid, H x W)
     goes to the architectures that are built for one grid (DeepONet) and is ignored by the rest."""
