@@ -1,5 +1,5 @@
 # Receptive-field study: test error of CNN operators against depth and receptive field (studies.receptive_field).
-# `snakemake --cores 2 --configfile workflow/presets/receptive-field.yaml receptive_field`
+# `snakemake receptive_field --cores 2 --configfile workflow/presets/receptive-field.yaml`
 # The runs are ordinary operator runs (operator.runs, trained and evaluated by operator.smk, cached like any
 # other); the study job only reads their metrics.json and model.pt.
 
@@ -21,7 +21,7 @@ def receptive_field_inputs(name):
         if not RF_RUNS:
             raise WorkflowError(
                 "config key 'studies.receptive_field.models' is empty: nothing to compare; run "
-                "`snakemake --configfile workflow/presets/receptive-field.yaml receptive_field` or set it"
+                "`snakemake receptive_field --configfile workflow/presets/receptive-field.yaml` or set it"
             )
         return [run_file("operator", rf_study.TASK, run, name) for run in RF_RUNS]
 
