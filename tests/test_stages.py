@@ -70,8 +70,8 @@ def commands(d: Path) -> dict[str, list[list[str]]]:
                    ["figures", "summary", "--metrics", *metrics, "--style", STYLE, "--out-dir", str(d / "figures")],
                    ["summary", "--metrics", *metrics, "--bench", str(d / "bench"), "--html", str(d / "s.html"),
                     "--md", str(d / "s.md")]],
-        "studies": [["study", "receptive-field", "--metrics", str(cnn / "metrics.json"), "--checkpoints",
-                     str(cnn / "model.pt"), "--style", STYLE, "--csv", str(d / "rf.csv"), "--md", str(d / "rf.md"),
+        "studies": [["study", "receptive-field", "--runs", str(cnn), "--reference", str(d / "poisson.nc"),
+                     "--style", STYLE, "--csv", str(d / "rf.csv"), "--md", str(d / "rf.md"),
                      "--out-dir", str(d / "figures")]],
     }
 

@@ -83,7 +83,7 @@ def cmd_study_receptive_field(args: argparse.Namespace) -> None:
     from nnphys.evaluation.studies.receptive_field import write_tables
     from nnphys.evaluation.style import Style
 
-    df = write_tables(args.metrics, args.checkpoints, args.csv, args.md)
+    df = write_tables(args.runs, args.reference, args.csv, args.md)
     receptive_field_figure(df, args.out_dir, Style.from_config(args.style))
 
 
@@ -195,8 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
     studies = sub.add_parser("study", help="a study of trained runs: a table and a figure").add_subparsers(
         dest="study", required=True)
     p = studies.add_parser("receptive-field", help="test error of CNN operators against their receptive field")
-    p.add_argument("--metrics", nargs="+", required=True, help="metrics.json of every run compared")
-    p.add_argument("--checkpoints", nargs="+", required=True, help="model.pt of the same runs, in the same order")
+    p.add_argument("--runs", nargs="+", required=True,
+                   help="folder of every run compared (metrics.json, model.pt, prediction.nc)")
+    p.add_argument("--reference", required=True, help="the runs' reference file (poisson.nc)")
     p.add_argument("--style", type=_json, default={}, help="JSON: dpi, font_size, colormaps")
     p.add_argument("--csv", required=True)
     p.add_argument("--md", required=True)

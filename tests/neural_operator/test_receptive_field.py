@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from nnphys.models import build
-from nnphys.models.receptive_field import (GLOBAL, Up, Window, interval, paths, period, receptive_field,
+from nnphys.models.receptive_field import (GLOBAL, Up, Window, interval, paths, period, receptive_field, spans,
                                            support)
 
 CONFIGS = [("encoder_decoder", {"depth": d}) for d in (1, 2, 3, 4)] + [
@@ -89,6 +89,14 @@ def test_known_values_and_what_a_hyperparameter_changes():
     # width, residual blocks and the latent channels change no interval; unset keys take the model's defaults
     assert receptive_field("unet", {"depth": 2, "width": 64, "residual": True}) == 55
     assert receptive_field("encoder_decoder", {}) == receptive_field("encoder_decoder", {"depth": 4})
+
+
+@pytest.mark.parametrize("arch,hyper", CONFIGS, ids=[f"{a}-{h}" for a, h in CONFIGS])
+def test_positions_a_period_apart_read_the_same_offsets(arch, hyper):
+    p = period(arch, hyper)
+    for u, (first, last) in enumerate(spans(arch, hyper)):
+        assert interval(arch, hyper, u + 3 * p) == (u + 3 * p + first, u + 3 * p + last)
+        assert first <= 0 <= last  # every output cell reads its own input cell
 
 
 @pytest.mark.parametrize("arch", GLOBAL)

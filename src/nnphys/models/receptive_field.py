@@ -106,10 +106,16 @@ def interval(architecture: str, hyper: Mapping[str, Any], position: int) -> tupl
     return min(s[0] for s in spans), max(s[1] for s in spans)
 
 
+def spans(architecture: str, hyper: Mapping[str, Any]) -> list[tuple[int, int]]:
+    """Per axis, for each output position ``u`` of one period (``u = 0 .. period - 1``), the input cells it reads
+    as offsets ``(first - u, last - u)``; position ``u + m · period`` reads the same offsets."""
+    return [(lo - u, hi - u) for u in range(period(architecture, hyper))
+            for lo, hi in [interval(architecture, hyper, u)]]
+
+
 def receptive_field(architecture: str, hyper: Mapping[str, Any]) -> int | None:
     """The receptive field's side in lattice cells: the widest over the output positions; None for
     architectures that see the whole domain (:data:`GLOBAL`)."""
     if architecture in GLOBAL:
         return None
-    spans = [interval(architecture, hyper, i) for i in range(period(architecture, hyper))]
-    return max(hi - lo + 1 for lo, hi in spans)
+    return max(hi - lo + 1 for lo, hi in spans(architecture, hyper))
