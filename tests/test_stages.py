@@ -30,6 +30,8 @@ TINY_PINN = {"model": {"width": 4, "depth": 1},
                           "phases": [{"optimizer": "adam", "steps": 2}]}}
 TINY_OPERATOR = {"task": "poisson", "model": {"architecture": "fno", "width": 4, "modes": 4, "layers": 1},
                  "training": {"epochs": 1}, "evaluation": {"zero_shot_samples": 2}}
+TINY_CNN = {"task": "poisson", "model": {"architecture": "encoder_decoder", "width": 2, "depth": 1,
+                                         "latent_channels": 2}, "training": {"epochs": 1}}
 STYLE = json.dumps({"dpi": 30})
 
 
@@ -37,6 +39,7 @@ def commands(d: Path) -> dict[str, list[list[str]]]:
     """Every command of every stage, each writing into ``d``; in stage order, so each finds its inputs."""
     torch_job = ["--device", "cpu", "--threads", "1"]
     pinn, op = d / "pinn" / "heat1d" / "tiny-s0", d / "operator" / "poisson" / "fno-s0"
+    cnn = d / "operator" / "poisson" / "encoder_decoder-s0"
     metrics = [str(pinn / "metrics.json"), str(op / "metrics.json")]
     return {
         "reference": [["reference", "heat1d", "--config", '{"nx": 11, "nt": 6, "substeps": 2, "refine": 1}',
@@ -49,7 +52,11 @@ def commands(d: Path) -> dict[str, list[list[str]]]:
         "operator": [["operator-train", "--config", json.dumps(TINY_OPERATOR), "--reference", str(d / "poisson.nc"),
                       "--out-dir", str(op), *torch_job],
                      ["operator-evaluate", "--model", str(op / "model.pt"), "--reference", str(d / "poisson.nc"),
-                      "--out-dir", str(op), *torch_job]],
+                      "--out-dir", str(op), *torch_job],
+                     ["operator-train", "--config", json.dumps(TINY_CNN), "--reference", str(d / "poisson.nc"),
+                      "--out-dir", str(cnn), *torch_job],
+                     ["operator-evaluate", "--model", str(cnn / "model.pt"), "--reference", str(d / "poisson.nc"),
+                      "--out-dir", str(cnn), *torch_job]],
         "report": [["quicklook", "heat1d", "--dataset", str(d / "heat1d.nc"), "--style", STYLE,
                     "--out", str(d / "figures" / "heat1d.png")],
                    ["tables", "--metrics", *metrics, "--csv", str(d / "e.csv"), "--summary-csv", str(d / "s.csv"),
@@ -63,6 +70,9 @@ def commands(d: Path) -> dict[str, list[list[str]]]:
                    ["figures", "summary", "--metrics", *metrics, "--style", STYLE, "--out-dir", str(d / "figures")],
                    ["summary", "--metrics", *metrics, "--bench", str(d / "bench"), "--html", str(d / "s.html"),
                     "--md", str(d / "s.md")]],
+        "studies": [["study", "receptive-field", "--runs", str(cnn), "--reference", str(d / "poisson.nc"),
+                     "--style", STYLE, "--csv", str(d / "rf.csv"), "--md", str(d / "rf.md"),
+                     "--out-dir", str(d / "figures")]],
     }
 
 
@@ -94,6 +104,7 @@ def test_the_commands_import_something(imported):
     """The record sees the stage code (a wrong import path would leave it empty and the next test vacuous)."""
     assert "nnphys.pinn.train" in imported["pinn"] and "nnphys.neural_operator.train" in imported["operator"]
     assert "nnphys.physics.heat1d" in imported["reference"] and "nnphys.evaluation.tables" in imported["report"]
+    assert "nnphys.models.receptive_field" in imported["studies"]
 
 
 @pytest.mark.parametrize("stage", stages.STAGES)

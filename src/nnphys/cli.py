@@ -85,6 +85,15 @@ def cmd_summary(args: argparse.Namespace) -> None:
     write_summary(args.metrics, args.bench, args.config, args.html, args.md)
 
 
+def cmd_study_receptive_field(args: argparse.Namespace) -> None:
+    from nnphys.evaluation.figures.receptive_field import receptive_field_figure
+    from nnphys.evaluation.studies.receptive_field import write_tables
+    from nnphys.evaluation.style import Style
+
+    df = write_tables(args.runs, args.reference, args.csv, args.md)
+    receptive_field_figure(df, args.out_dir, Style.from_config(args.style))
+
+
 def cmd_pinn_train(args: argparse.Namespace) -> None:
     from nnphys.device import select
     from nnphys.io import read_dataset
@@ -213,6 +222,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--html", required=True)
     p.add_argument("--md", required=True)
     p.set_defaults(func=cmd_summary)
+
+    studies = sub.add_parser("study", help="a study of trained runs: a table and a figure").add_subparsers(
+        dest="study", required=True)
+    p = studies.add_parser("receptive-field", help="test error of CNN operators against their receptive field")
+    p.add_argument("--runs", nargs="+", required=True,
+                   help="folder of every run compared (metrics.json, model.pt, prediction.nc)")
+    p.add_argument("--reference", required=True, help="the runs' reference file (poisson.nc)")
+    p.add_argument("--style", type=_json, default={}, help="JSON: dpi, font_size, colormaps")
+    p.add_argument("--csv", required=True)
+    p.add_argument("--md", required=True)
+    p.add_argument("--out-dir", required=True, help="folder of the figure (receptive_field.png, .pdf)")
+    p.set_defaults(func=cmd_study_receptive_field)
 
     _torch_job(sub, "pinn-train", cmd_pinn_train,
                "train a PINN; writes model.pt and history.nc (resumes after a kill)",

@@ -21,6 +21,8 @@ SOURCES = {
     "operator": ("neural_operator", "training", "models", "physics", "configcheck.py", "device.py", "io.py",
                  "norms.py", "run_names.py"),
     "report": ("evaluation", "io.py", "norms.py"),  # tables and figures, quick-looks of the references included
+    # studies read trained runs (checkpoints included) and the architectures' arithmetic (receptive fields)
+    "studies": ("evaluation", "models", "configcheck.py", "io.py", "norms.py", "run_names.py"),
 }
 STAGES = tuple(SOURCES)
 
