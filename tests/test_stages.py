@@ -28,7 +28,8 @@ print(json.dumps(sorted(m for m in sys.modules if m.startswith("nnphys") and m n
 TINY_PINN = {"model": {"width": 4, "depth": 1},
              "training": {"sampling": {"n_pde": 8, "n_initial": 4, "n_boundary": 4},
                           "phases": [{"optimizer": "adam", "steps": 2}]}}
-TINY_OPERATOR = {"task": "poisson", "model": {"architecture": "fno", "width": 4, "modes": 4, "layers": 1},
+TINY_OPERATOR = {"task": "poisson",
+                 "model": {"architecture": "fno", "width": 4, "modes": 4, "layers": 1, "dropout": 0.1},
                  "training": {"epochs": 1}, "evaluation": {"zero_shot_samples": 2}}
 STYLE = json.dumps({"dpi": 30})
 
@@ -49,7 +50,9 @@ def commands(d: Path) -> dict[str, list[list[str]]]:
         "operator": [["operator-train", "--config", json.dumps(TINY_OPERATOR), "--reference", str(d / "poisson.nc"),
                       "--out-dir", str(op), *torch_job],
                      ["operator-evaluate", "--model", str(op / "model.pt"), "--reference", str(d / "poisson.nc"),
-                      "--out-dir", str(op), *torch_job]],
+                      "--out-dir", str(op), *torch_job],
+                     ["operator-mc-dropout", "--model", str(op / "model.pt"), "--reference", str(d / "poisson.nc"),
+                      "--samples", "2", "--out-dir", str(d / "mc"), *torch_job]],
         "report": [["quicklook", "heat1d", "--dataset", str(d / "heat1d.nc"), "--style", STYLE,
                     "--out", str(d / "figures" / "heat1d.png")],
                    ["tables", "--metrics", *metrics, "--csv", str(d / "e.csv"), "--summary-csv", str(d / "s.csv"),
@@ -61,6 +64,17 @@ def commands(d: Path) -> dict[str, list[list[str]]]:
                     str(op / "history.nc"), "--metrics", str(op / "metrics.json"), "--style", STYLE,
                     "--samples", "1", "--out-dir", str(d / "figures" / "operator")],
                    ["figures", "summary", "--metrics", *metrics, "--style", STYLE, "--out-dir", str(d / "figures")],
+                   ["ensemble", "--stage", "pinn", "--problem", "heat1d", "--model", "tiny", "--predictions",
+                    str(pinn / "prediction.nc"), str(pinn / "prediction.nc"), "--reference", str(d / "heat1d.nc"),
+                    "--out", str(d / "ensemble.nc")],
+                   ["uq-tables", "--predictive", str(d / "mc" / "predictive.nc"), "--csv", str(d / "uq.csv"),
+                    "--md", str(d / "uq.md")],
+                   ["figures", "uq", "--predictive", str(d / "mc" / "predictive.nc"), "--style", STYLE,
+                    "--out-dir", str(d / "figures" / "uq")],
+                   ["optimizer-tables", "--groups", json.dumps({"c": [str(pinn)]}), "--csv", str(d / "o.csv"),
+                    "--md", str(d / "o.md")],
+                   ["figures", "optimizers", "--runs", str(op), str(op), "--style", STYLE,
+                    "--out-dir", str(d / "figures" / "optimizers")],
                    ["summary", "--metrics", *metrics, "--bench", str(d / "bench"), "--html", str(d / "s.html"),
                     "--md", str(d / "s.md")]],
     }

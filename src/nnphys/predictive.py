@@ -36,7 +36,8 @@ def dataset(truth: xr.Dataset, mean: Mapping[str, np.ndarray], std: Mapping[str,
     for v in mean:
         t = truth[v]
         if np.shape(mean[v]) != t.shape or np.shape(std[v]) != t.shape:
-            raise ValueError(f"{v}: mean {np.shape(mean[v])} and std {np.shape(std[v])} differ from the truth {t.shape}")
+            raise ValueError(f"{v}: mean {np.shape(mean[v])} and std {np.shape(std[v])} differ from the truth "
+                             f"{t.shape}")
         name, dtype = t.attrs.get("long_name", v), np.result_type(t.dtype, np.float32)  # the truth's precision
         ds[f"{v}{MEAN}"] = (t.dims, np.asarray(mean[v], dtype=dtype),
                             {"units": t.attrs["units"], "long_name": f"predictive mean of {name}"})

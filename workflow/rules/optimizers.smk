@@ -3,28 +3,14 @@
 # figures/optimizers/<name>/training.png, and the table optimizers.csv, optimizers.md. The runs are ordinary
 # runs of pinn.runs and operator.runs (nnphys.studies), so a default run compared is reused.
 
-from nnphys.evaluation.figures import FORMATS, OPTIMIZERS as OPTIMIZER_FIGURES
-
-optimizer_groups = lambda: {g.name: g for g in studies.comparisons(config)}
-
-
-def compared_runs(name):
-    """The run folders of comparison ``name``."""
-    g = optimizer_groups()[name]
-    return [f"{RESULTS}/{g.stage}/{g.problem}/{run}" for run in g.runs]
-
-
-def optimizer_outputs():
-    figures = [f"{FIGURES}/optimizers/{name}/{fig}.{fmt}" for name in optimizer_groups()
-               for fig in OPTIMIZER_FIGURES for fmt in FORMATS]
-    return figures + ([f"{REPORT}/optimizers.csv", f"{REPORT}/optimizers.md"] if optimizer_groups() else [])
+include: "optimizers_inputs.smk"
 
 
 rule optimizer_figures:
     wildcard_constraints:
         name=r"[A-Za-z0-9][A-Za-z0-9_.-]*",
     input:
-        lambda w: [f"{d}/{f}" for d in compared_runs(w.name) for f in ("history.nc", "metrics.json")],
+        lambda w: compared_files([w.name]),
     output:
         **figure_files(f"{FIGURES}/optimizers/{{name}}", OPTIMIZER_FIGURES, "optimizers", {"comparison": "{name}"},
                        category="Optimizers"),
@@ -48,7 +34,7 @@ rule optimizer_figures:
 
 rule optimizer_tables:
     input:
-        [f"{d}/{f}" for name in optimizer_groups() for d in compared_runs(name) for f in ("history.nc", "metrics.json")],
+        compared_files(optimizer_groups()),
     output:
         csv=report(f"{REPORT}/optimizers.csv", caption="../report/optimizers_table.rst", category="Tables"),
         md=f"{REPORT}/optimizers.md",

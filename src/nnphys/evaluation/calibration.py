@@ -6,7 +6,8 @@ uncertainty statement (every ensemble member agrees exactly, e.g. a PINN's hard-
 initial values) and are left out of every measure here; :func:`certain_fraction` says how many there were.
 
     coverage(k)        fraction of points with |y - m| <= k s. For a calibrated Gaussian prediction
-                       (y ~ N(m, s²)) it is erf(k / √2): 0.683 for k = 1, 0.954 for k = 2 (:func:`gaussian_coverage`).
+                       (y ~ N(m, s²)) it is erf(k / √2): 0.683 for k = 1, 0.954 for k = 2
+                       (:func:`gaussian_coverage`).
     exchangeable(k, n) what coverage(k) is for an ensemble of n draws whose truth is one more draw of the same
                        distribution and s is the sample standard deviation (ddof = 1): (y - m) / s is then
                        √(1 + 1/n) times Student's t with n - 1 degrees of freedom, so the coverage is

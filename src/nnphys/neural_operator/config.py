@@ -119,8 +119,8 @@ def grid_error(model: Mapping[str, Any], n: int, periodic: bool) -> tuple[str, s
 
 def check(config: Mapping[str, Any]) -> None:
     """Every run's training settings go together (:func:`training_error`), its model fits its task's lattice
-    (``reference.<task>.n`` and ``.boundary``) and the heat2d rollout fits the reference's times, checked at ``snakemake -n`` rather than in a job after training;
-    :class:`ConfigError` names the keys."""
+    (``reference.<task>.n`` and ``.boundary``) and the heat2d rollout fits the reference's times, checked at
+    ``snakemake -n`` rather than in a job after training; :class:`ConfigError` names the keys."""
     section = config["operator"]
     for task, run in runs(section):
         model = parse_run_name(run)[0]
