@@ -84,6 +84,8 @@ def ensemble(paths: Sequence[str | Path], reference: str | Path | None, *, stage
         if reference is None:
             raise DataError("a PINN ensemble needs the reference file (its truth)")
         truth, stacks, seeds = pinn_members(paths, reference)
+    elif reference is not None:
+        raise DataError(f"operator members hold their own truth on the test split; {reference} would go unread")
     else:
         truth, stacks, seeds = operator_members(paths)
     ds = predictive.dataset(truth, {v: a.mean(axis=0) for v, a in stacks.items()},

@@ -37,32 +37,32 @@ def plot_reliability(ds: xr.Dataset, names: list[str], style: st.Style, out_dir:
     numbers = summary(ds)
     with st.figure(style, st.TEXT_IN, 2.8, ncols=2) as (fig, (rel, binned)):
         rel.plot([0, 1], [0, 1], color="0.6", lw=0.8, label="calibrated Gaussian")
-        half = stats.norm.ppf((1 + levels) / 2)
-        rel.plot(levels, [1 - 2 * stats.t.sf(h / np.sqrt(1 + 1 / n), df=n - 1) for h in half], color="0.6", ls="--",
-                 lw=0.8, label=f"exchangeable draw (n = {n})")
+        rel.plot(levels, [cal.exchangeable_coverage(h, n) for h in stats.norm.ppf((1 + levels) / 2)], color="0.6",
+                 ls="--", lw=0.8, label=f"exchangeable draw (n = {n})")
+        sigmas = []
         for i, v in enumerate(names):
             y, m, s = (ds[f"{v}{x}"].values for x in ("", MEAN, STD))
             rel.plot(levels, cal.reliability(y, m, s, levels), color=f"C{i}", marker=".", ms=3, label=v)
             sig, err = cal.binned_error(y, m, s)
             binned.loglog(sig, err, color=f"C{i}", marker="o", ms=3, label=v)
-        for k in (1, 2):
-            nominal = cal.gaussian_coverage(k)
-            rel.plot([nominal], [numbers[f"coverage_{k}sigma"]], "k*", ms=7)
-            rel.annotate(f"±{k}σ: {numbers[f'coverage_{k}sigma']:.3f}", (nominal, numbers[f"coverage_{k}sigma"]),
-                         textcoords="offset points", xytext=(-8, 6), ha="right")
+            sigmas += [sig.min(), sig.max()]
+        rel.plot([cal.gaussian_coverage(k) for k in (1, 2)], [numbers[f"coverage_{k}sigma"] for k in (1, 2)], "k*",
+                 ms=7, label="±1σ, ±2σ")
+        rel.set_title(f"±1σ covers {numbers['coverage_1sigma']:.3f} (Gaussian 0.683)\n±2σ covers "
+                      f"{numbers['coverage_2sigma']:.3f} (Gaussian 0.954)", fontsize=style.font_size - 1, loc="right")
         rel.set_xlim(0, 1)
         rel.set_ylim(0, 1)
         rel.set_aspect("equal")
         rel.set_xlabel("nominal probability of the central interval [-]")
         rel.set_ylabel("observed fraction of points inside [-]")
         rel.legend(loc="lower right")
-        lo, hi = binned.get_xlim()
-        grid = np.geomspace(lo, hi, 10)
+        grid = np.geomspace(min(sigmas) / 1.5, max(sigmas) * 1.5, 10)
         binned.loglog(grid, np.sqrt(2 / np.pi) * grid, color="0.6", lw=0.8, label=r"calibrated: $\sqrt{2/\pi}\,\sigma$")
         binned.set_xlabel("predicted σ, bin mean")
         binned.set_ylabel("|error of the mean|, bin mean")
-        binned.set_title(f"corr(σ, |error|) = {numbers['sigma_error_corr']:.2f}, "
-                         f"RMS σ / RMS error = {numbers['sigma_over_rmse']:.2f}", fontsize=style.font_size - 1)
+        binned.set_title(f"corr(σ, |error|) = {numbers['sigma_error_corr']:.2f}\n"
+                         f"RMS σ / RMS error = {numbers['sigma_over_rmse']:.2f}", fontsize=style.font_size - 1,
+                         loc="right")
         binned.legend(loc="upper left")
         fig.suptitle(f"{title(ds)}; rel. L2 of the mean {numbers['rel_l2']:.2g}", fontsize=style.font_size)
         st.panel_letters([rel, binned])
