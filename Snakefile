@@ -19,6 +19,8 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/reference.smk"
 include: "workflow/rules/pinn.smk"
 include: "workflow/rules/operator.smk"
+include: "workflow/rules/uq.smk"
+include: "workflow/rules/optimizers.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/studies.smk"
 

@@ -60,6 +60,31 @@ BAD = {
         "report: {error_cmap: magam}\n",
         ["'report.error_cmap': unknown matplotlib colormap 'magam' (did you mean 'magma'"],
     ),
+    "an ensemble of one seed": (
+        "uq:\n  ensembles: [{stage: operator, problem: poisson, model: fno}]\n",
+        ["'uq.ensembles[0]': operator.runs trains 'fno' on 'poisson' with seeds [0]; an ensemble needs at least 2"],
+    ),
+    "Monte Carlo dropout without dropout": (
+        "uq:\n  mc_dropout: [{problem: poisson, model: fno}]\n",
+        ["'operator.models.fno.dropout': Monte Carlo dropout (uq.mc_dropout[0]) needs a model trained with "
+         "dropout > 0"],
+    ),
+    "bad uq values": (
+        "uq:\n  mc_samples: 1\n  ensembles: [{stage: gpu, problem: poisson, model: fno}]\n",
+        ["'uq.mc_samples': 1 is less than the minimum of 2", "'uq.ensembles[0].stage': 'gpu' is not one of"],
+    ),
+    "a comparison of runs not trained": (
+        "optimizers:\n  cmp: {stage: operator, problem: poisson, models: [fno, fno_sgd]}\n",
+        ["'optimizers.cmp.models': operator.runs trains no ['fno_sgd-s0'] on 'poisson'"],
+    ),
+    "momentum without SGD": (
+        "operator:\n  runs:\n    - {task: poisson, models: [fno], seeds: [0], training: {momentum: 0.9}}\n",
+        ["'operator.runs[0].training.momentum': only optimizer sgd takes a momentum; optimizer is 'adamw'"],
+    ),
+    "dropout of one": (
+        "operator:\n  models:\n    fno: {architecture: fno, dropout: 1.0}\n",
+        ["'operator.models.fno.dropout': 1.0 is greater than or equal to the maximum of 1"],
+    ),
 }
 
 UNSAFE_NAMES = ("m$(touch PWNED)", "a;b", "it's", "a b")

@@ -56,7 +56,15 @@ def cmd_figures(args: argparse.Namespace) -> None:
     from nnphys.evaluation.style import Style
 
     style = Style.from_config(args.style)
-    if args.kind == "pinn":
+    if args.kind == "uq":
+        from nnphys.evaluation.figures.uq import uq_figures
+
+        uq_figures(args.run, args.predictive, args.out_dir, style)
+    elif args.kind == "optimizers":
+        from nnphys.evaluation.figures.optimizers import optimizer_figures
+
+        optimizer_figures(args.run, args.runs, args.headline, args.out_dir, style)
+    elif args.kind == "pinn":
         from nnphys.evaluation.figures.pinn import Slices, pinn_figures
 
         pinn_figures(args.run, args.prediction, args.history, args.reference, args.out_dir, style,
@@ -77,6 +85,26 @@ def cmd_study_symmetry(args: argparse.Namespace) -> None:
     from nnphys.evaluation.style import Style
 
     symmetry.write(args.metrics, args.runs, args.out_dir, Style.from_config(args.style))
+
+
+def cmd_ensemble(args: argparse.Namespace) -> None:
+    from nnphys.evaluation.ensemble import ensemble
+    from nnphys.io import write_dataset
+
+    ds = ensemble(args.predictions, args.reference, stage=args.stage, problem=args.problem, model=args.model)
+    write_dataset(ds, args.out, params={"members": args.predictions}, fingerprint=args.fingerprint)
+
+
+def cmd_uq_tables(args: argparse.Namespace) -> None:
+    from nnphys.evaluation.uq import write_tables
+
+    write_tables(args.predictive, args.csv, args.md)
+
+
+def cmd_optimizer_tables(args: argparse.Namespace) -> None:
+    from nnphys.evaluation.optimizers import write_tables
+
+    write_tables(args.groups, args.headline, args.csv, args.md)
 
 
 def cmd_summary(args: argparse.Namespace) -> None:
@@ -147,6 +175,14 @@ def cmd_study_green(args: argparse.Namespace) -> None:
     green.write(args.green, args.metrics, args.out_dir, Style.from_config(args.style))
 
 
+def cmd_operator_mc_dropout(args: argparse.Namespace) -> None:
+    from nnphys.device import select
+    from nnphys.neural_operator.mc_dropout import mc_dropout
+
+    mc_dropout(args.model, args.reference, args.out_dir, args.samples, select(args.device, args.threads),
+               fingerprint=args.fingerprint)
+
+
 def _torch_job(sub, name: str, func, help: str, reference: str, *, problem: bool = False,
                model: str | None = None) -> argparse.ArgumentParser:
     """A training (``--config``) or evaluation (``--model``) command: the PINN problem if ``problem``, then
@@ -193,9 +229,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--md", required=True, help="both tables as Markdown")
     p.set_defaults(func=cmd_tables)
 
-    p = sub.add_parser("figures", help="figures (PNG and PDF) of one run, or the summary of all runs")
-    p.add_argument("kind", choices=("pinn", "operator", "summary"))
-    p.add_argument("--run", default="", help="problem/run, named in error messages")
+    p = sub.add_parser("figures", help="figures (PNG and PDF) of one run, the summary of all runs, or of a study")
+    p.add_argument("kind", choices=("pinn", "operator", "summary", "uq", "optimizers"))
+    p.add_argument("--run", default="", help="problem/run (optimizers: the comparison), named in error messages")
     p.add_argument("--prediction", help="prediction.nc of the run")
     p.add_argument("--history", help="history.nc of the run")
     p.add_argument("--reference", help="reference dataset (pinn)")
@@ -203,7 +239,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--style", type=_json, default={}, help="JSON: dpi, font_size, colormaps")
     p.add_argument("--slices", type=_json, default={}, help="JSON {variable, times} (pinn)")
     p.add_argument("--samples", type=int, default=3, help="test samples shown (operator)")
-    p.add_argument("--headline", type=_json, default={}, help="JSON {problem: metric} (summary)")
+    p.add_argument("--headline", type=_json, default={}, help="JSON {problem: metric} (summary, optimizers)")
+    p.add_argument("--predictive", help="predictive.nc of an ensemble or Monte Carlo dropout (uq)")
+    p.add_argument("--runs", nargs="+", default=[], help="run folders compared, each with history.nc and "
+                   "metrics.json (optimizers)")
     p.add_argument("--out-dir", required=True)
     p.set_defaults(func=cmd_figures)
 
@@ -214,6 +253,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--style", type=_json, default={}, help="the report's plotting options as JSON")
     p.add_argument("--out-dir", required=True)
     p.set_defaults(func=cmd_study_symmetry)
+
+    p = sub.add_parser("ensemble", help="a deep ensemble over seeds: predictive.nc from the members' prediction.nc")
+    p.add_argument("--stage", required=True, choices=("pinn", "operator"))
+    p.add_argument("--problem", required=True, help="PINN problem or operator task")
+    p.add_argument("--model", required=True, help="the members' model")
+    p.add_argument("--predictions", nargs="+", required=True, help="prediction.nc of every member")
+    p.add_argument("--reference", help="reference netCDF: the truth of PINN members")
+    p.add_argument("--fingerprint", default="", help="source fingerprint recorded in the file")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_ensemble)
+
+    p = sub.add_parser("uq-tables", help="calibration table (CSV, Markdown) of predictive.nc files")
+    p.add_argument("--predictive", nargs="+", required=True, help="predictive.nc of every ensemble and MC run")
+    p.add_argument("--csv", required=True)
+    p.add_argument("--md", required=True)
+    p.set_defaults(func=cmd_uq_tables)
+
+    p = sub.add_parser("optimizer-tables", help="final numbers (CSV, Markdown) of optimizer comparisons")
+    p.add_argument("--groups", type=_json, required=True, help="JSON {comparison: [run folder, ...]}")
+    p.add_argument("--headline", type=_json, default={}, help="JSON {problem: headline metric}")
+    p.add_argument("--csv", required=True)
+    p.add_argument("--md", required=True)
+    p.set_defaults(func=cmd_optimizer_tables)
 
     p = sub.add_parser("summary", help="what ran, where, with which versions, how long (HTML and Markdown)")
     p.add_argument("--metrics", nargs="*", default=[], help="metrics.json of every run")
@@ -248,6 +310,10 @@ def build_parser() -> argparse.ArgumentParser:
     _torch_job(sub, "operator-evaluate", cmd_operator_evaluate,
                "evaluate a trained neural operator; writes prediction.nc, metrics.json",
                "reference netCDF of the run's task (its test split)", model="model.pt written by operator-train")
+    p = _torch_job(sub, "operator-mc-dropout", cmd_operator_mc_dropout,
+                   "Monte Carlo dropout of a trained operator on its test split; writes predictive.nc",
+                   "reference netCDF of the run's task (its test split)", model="model.pt of a run with dropout")
+    p.add_argument("--samples", type=int, required=True, help="stochastic forward passes (at least 2)")
 
     p = _torch_job(sub, "operator-green", cmd_operator_green,
                    "a Poisson model's response to unit point charges and its saliency maps; writes green.nc, "

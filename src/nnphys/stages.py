@@ -19,8 +19,9 @@ SOURCES = {
     "pinn": ("pinn", "training", "models", "physics", "configcheck.py", "device.py", "io.py", "norms.py",
              "run_names.py"),
     "operator": ("neural_operator", "training", "models", "physics", "configcheck.py", "device.py", "io.py",
-                 "norms.py", "run_names.py"),
-    "report": ("evaluation", "io.py", "norms.py"),  # tables and figures, quick-looks of the references included
+                 "norms.py", "predictive.py", "run_names.py"),
+    # tables and figures, quick-looks of the references and the studies' ensembles included
+    "report": ("evaluation", "io.py", "norms.py", "predictive.py"),
     # studies read trained runs (checkpoints included) and the architectures' arithmetic (receptive fields)
     "studies": ("evaluation", "models", "configcheck.py", "io.py", "norms.py", "run_names.py"),
 }

@@ -14,8 +14,6 @@ from nnphys.neural_operator import data as od
 from nnphys.neural_operator import green
 from nnphys.physics import lattice, poisson
 
-from conftest import POISSON, write
-
 
 def closed_form_green(p, node):
     """G(r; r') = (1 / (eps0 L^2)) sum_{k != 0} exp(i k.(r - r')) / |k|^2, the periodic spectral lattice's."""
@@ -64,8 +62,8 @@ class Exact(torch.nn.Module):
         return torch.cat([phi, torch.zeros_like(phi), torch.zeros_like(phi)], dim=1)
 
 
-def test_the_study_finds_the_exact_operator_exact_and_a_wrong_one_wrong(tmp_path):
-    fields = od.load("poisson", write(poisson, POISSON, tmp_path / "poisson.nc"))
+def test_the_study_finds_the_exact_operator_exact_and_a_wrong_one_wrong(poisson_file):
+    fields = od.load("poisson", poisson_file)
     p = poisson.Params(**{f.name: fields.params[f.name] for f in dataclasses.fields(poisson.Params)
                           if f.name in fields.params})
     stats = {"in_mean": [0.0], "in_std": [1.0], "out_mean": [0.0] * 3, "out_std": [1.0] * 3}
@@ -101,8 +99,8 @@ def test_ring_profile_averages_over_rings():
     assert mean[1] == pytest.approx((4 * 1 + 4 * np.sqrt(2)) / 8)  # ring 1: 4 neighbours and 4 diagonals
 
 
-def test_study_files(tmp_path):
-    fields = od.load("poisson", write(poisson, POISSON, tmp_path / "poisson.nc"))
+def test_study_files(poisson_file, tmp_path):
+    fields = od.load("poisson", poisson_file)
     p = poisson.Params(**{f.name: fields.params[f.name] for f in dataclasses.fields(poisson.Params)
                           if f.name in fields.params})
     stats = {"in_mean": [0.0], "in_std": [1.0], "out_mean": [0.0] * 3, "out_std": [1.0] * 3}

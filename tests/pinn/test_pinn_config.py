@@ -107,3 +107,19 @@ def test_filling_defaults_leaves_a_problems_overrides_unset(repo):
     section["eval_every"] = 7
     assert "eval_every" not in section["problems"]["nls"]
     assert pinn_config.run_config(section, "nls", "tanh-4x64-periodic-s0")["training"]["eval_every"] == 7
+
+
+def test_a_runs_own_phases_replace_its_problems_and_nothing_else(repo):
+    """pinn.runs[].phases: runs of one problem trained with other optimizers (the optimizer preset)."""
+    section = workflow_section(repo)
+    sgd = [{"optimizer": "sgd", "momentum": 0.0, "steps": 5, "lr": 0.01}]
+    section["models"]["sgd-3x20"] = section["models"]["tanh-3x20-f64"]
+    section["runs"].append({"problem": "heat1d", "model": "sgd-3x20", "seeds": [0, 1], "phases": sgd})
+    validate(section, str(SCHEMAS / "pinn.schema.yaml"), set_default=True)
+    default = pinn_config.run_config(section, "heat1d", "tanh-3x20-f64-s0")["training"]
+    own = pinn_config.run_config(section, "heat1d", "sgd-3x20-s1")["training"]
+    assert own["phases"] == [{**sgd[0], "schedule": "constant", "final_factor": 1.0}]
+    assert {k: v for k, v in own.items() if k != "phases"} == {k: v for k, v in default.items() if k != "phases"}
+    assert default["phases"] == section["problems"]["heat1d"]["phases"]
+    assert pinn_config.resolve(json.loads(json.dumps(pinn_config.run_config(section, "heat1d", "sgd-3x20-s1"))),
+                               "heat1d")["training"]["phases"] == own["phases"]

@@ -9,10 +9,11 @@ from nnphys.configcheck import ConfigError, check_colormaps, explain
 from nnphys.cpus import job_threads, usable_cpus
 from nnphys.neural_operator import config as operator_config
 from nnphys.pinn import config as pinn_config
+from nnphys import studies
 from nnphys.run_names import RUN_NAME
 from nnphys.stages import fingerprint
 
-SECTIONS = ("reference", "pinn", "operator", "report", "studies")
+SECTIONS = ("reference", "pinn", "operator", "report", "studies", "uq", "optimizers")
 
 
 def _validate(cfg, schema, prefix):
@@ -23,11 +24,13 @@ def _validate(cfg, schema, prefix):
 
 
 def _check_across_sections():
-    """What a schema cannot say: runs name defined models, each model fits its task's lattice, colormaps exist."""
+    """What a schema cannot say: runs name defined models, each model fits its task's lattice, colormaps exist,
+    the studies' runs are configured."""
     try:
         pinn_config.runs(config["pinn"])
         operator_config.check(config)
         check_colormaps(config["report"], ("cmap", "diverging_cmap", "error_cmap"), "report")
+        studies.check(config)
     except ConfigError as exc:
         raise WorkflowError(f"invalid configuration: {exc}") from None
 
@@ -42,6 +45,8 @@ _check_across_sections()
 RESULTS = config["results"]
 LOGS = f"{RESULTS}/logs"
 BENCH = f"{RESULTS}/benchmarks"
+REPORT = f"{RESULTS}/report"
+FIGURES = f"{REPORT}/figures"
 
 
 def _local_cores():
@@ -80,3 +85,14 @@ STYLE_KEYS = ("dpi", "font_size", "cmap", "diverging_cmap", "error_cmap")
 def style_json():
     """The report's plotting options (config key report): every figure rule, quick-looks included, reads them."""
     return as_json({k: config["report"][k] for k in STYLE_KEYS})
+
+
+def figure_files(folder, names, caption, labels, **report_kw):
+    """PNG (in the HTML report, captioned ../report/<caption>_<name>.rst) and PDF of each figure ``name`` in
+    ``folder``, as named outputs ``<name>_png``, ``<name>_pdf``."""
+    out = {}
+    for name in names:
+        out[f"{name}_png"] = report(f"{folder}/{name}.png", caption=f"../report/{caption}_{name}.rst",
+                                    labels={**labels, "figure": name}, **report_kw)
+        out[f"{name}_pdf"] = f"{folder}/{name}.pdf"
+    return out

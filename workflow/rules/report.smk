@@ -117,7 +117,7 @@ rule report_summary:
     # Runs last: after every other output exists, so every stage's benchmark file is there to read.
     input:
         metrics=all_metrics(),
-        done=reference_outputs() + pinn_outputs() + operator_outputs() + report_figures(),
+        done=reference_outputs() + pinn_outputs() + operator_outputs() + report_figures() + study_outputs(),
     output:
         html=report(f"{REPORT}/summary.html", caption="../report/summary.rst", category="Summary"),
         md=f"{REPORT}/summary.md",

@@ -9,9 +9,6 @@ import os
 
 from nnphys.evaluation.figures import FORMATS, OPERATOR, PINN
 
-REPORT = f"{RESULTS}/report"
-FIGURES = f"{REPORT}/figures"
-
 
 def stage_runs():
     """Training stage -> its (problem, run) pairs, in config order."""
@@ -24,18 +21,8 @@ def all_metrics():
 
 def figure_outputs(kind, names):
     """PNG (in the HTML report, captioned) and PDF of each figure of one run."""
-    out = {}
-    for name in names:
-        stem = f"{FIGURES}/{kind}/{{problem}}/{{run}}/{name}"
-        out[f"{name}_png"] = report(
-            f"{stem}.png",
-            caption=f"../report/{kind}_{name}.rst",
-            category="PINNs" if kind == "pinn" else "Neural operators",
-            subcategory="{problem}",
-            labels={"run": "{run}", "figure": name},
-        )
-        out[f"{name}_pdf"] = f"{stem}.pdf"
-    return out
+    return figure_files(f"{FIGURES}/{kind}/{{problem}}/{{run}}", names, kind, {"run": "{run}"},
+                        category="PINNs" if kind == "pinn" else "Neural operators", subcategory="{problem}")
 
 
 def report_figures():
@@ -48,4 +35,9 @@ def report_figures():
 
 def report_outputs():
     tables = [f"{REPORT}/errors.csv", f"{REPORT}/errors_summary.csv", f"{REPORT}/errors.md"] if all_metrics() else []
-    return tables + report_figures() + [f"{REPORT}/summary.html", f"{REPORT}/summary.md"]
+    return tables + report_figures() + study_outputs() + [f"{REPORT}/summary.html", f"{REPORT}/summary.md"]
+
+
+def study_outputs():
+    """The studies' tables and figures (uq.smk, optimizers.smk): none unless the config asks for a study."""
+    return uq_outputs() + optimizer_outputs()

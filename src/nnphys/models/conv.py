@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from nnphys.models.dropout import dropout as drop
+
 
 def conv3(c_in: int, c_out: int, periodic: bool, stride: int = 1) -> nn.Conv2d:
     """3x3 convolution; circular padding on periodic fields so no edge is special.
@@ -38,11 +40,12 @@ class ResBlock(nn.Module):
         return self.act(self.skip(x) + self.body(x))
 
 
-def block(c_in: int, c_out: int, periodic: bool, residual: bool = False) -> nn.Module:
-    """Two 3x3 convolutions, each followed by GELU; a :class:`ResBlock` if ``residual``."""
-    if residual:
-        return ResBlock(c_in, c_out, periodic)
-    return nn.Sequential(conv3(c_in, c_out, periodic), nn.GELU(), conv3(c_out, c_out, periodic), nn.GELU())
+def block(c_in: int, c_out: int, periodic: bool, residual: bool = False, dropout: float = 0.0) -> nn.Module:
+    """Two 3x3 convolutions, each followed by GELU; a :class:`ResBlock` if ``residual``; its output features
+    dropped with probability ``dropout`` (training and Monte Carlo passes only, :mod:`nnphys.models.dropout`)."""
+    body = (ResBlock(c_in, c_out, periodic) if residual else
+            nn.Sequential(conv3(c_in, c_out, periodic), nn.GELU(), conv3(c_out, c_out, periodic), nn.GELU()))
+    return nn.Sequential(body, drop(dropout)) if dropout else body
 
 
 def down(c_in: int, c_out: int, periodic: bool) -> nn.Sequential:

@@ -22,25 +22,28 @@ import math
 import torch
 from torch import nn
 
+from nnphys.models.dropout import dropout as drop
 
-def mlp(n_in: int, width: int, depth: int, n_out: int) -> nn.Sequential:
-    """``depth`` hidden layers of ``width`` with GELU, then a linear layer to ``n_out``."""
+
+def mlp(n_in: int, width: int, depth: int, n_out: int, dropout: float = 0.0) -> nn.Sequential:
+    """``depth`` hidden layers of ``width`` with GELU (their features dropped with probability ``dropout`` while
+    training and in Monte Carlo passes), then a linear layer to ``n_out``."""
     layers: list[nn.Module] = []
     for i in range(depth):
-        layers += [nn.Linear(n_in if i == 0 else width, width), nn.GELU()]
+        layers += [nn.Linear(n_in if i == 0 else width, width), nn.GELU(), drop(dropout)]
     layers.append(nn.Linear(width if depth else n_in, n_out))
     return nn.Sequential(*layers)
 
 
 class DeepONet(nn.Module):
     def __init__(self, in_channels: int, out_channels: int, shape: tuple[int, int] = (32, 32), width: int = 256,
-                 depth: int = 1, basis: int = 128, harmonics: int = 8, periodic: bool = True):
+                 depth: int = 1, basis: int = 128, harmonics: int = 8, periodic: bool = True, dropout: float = 0.0):
         super().__init__()
         self.shape, self.out_channels, self.basis, self.periodic = tuple(shape), out_channels, basis, periodic
         self.harmonics = harmonics
         h, w = self.shape
-        self.branch = mlp(in_channels * h * w, width, depth, out_channels * basis)
-        self.trunk = mlp(4 * harmonics if periodic else 2, width, depth, out_channels * basis)
+        self.branch = mlp(in_channels * h * w, width, depth, out_channels * basis, dropout)
+        self.trunk = mlp(4 * harmonics if periodic else 2, width, depth, out_channels * basis, dropout)
         self.bias = nn.Parameter(torch.zeros(out_channels))
 
     def points(self, device, dtype) -> torch.Tensor:

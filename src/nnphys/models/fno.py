@@ -26,6 +26,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from nnphys.models.dropout import dropout as drop
+
 
 class SpectralConv2d(nn.Module):
     """``irfft2(R * rfft2(v))`` with ``R`` a learned ``(C_in, C_out)`` complex matrix per kept mode."""
@@ -69,17 +71,21 @@ class SpectralConv2d(nn.Module):
 
 class FNO(nn.Module):
     """Lifting, ``layers`` Fourier layers of ``width`` channels keeping ``modes`` modes, projection;
-    ``grid`` adds the node coordinates as two input channels (which breaks the shift equivariance)."""
+    ``grid`` adds the node coordinates as two input channels (which breaks the shift equivariance);
+    ``dropout`` p > 0 drops hidden features (after each GELU) with probability p while training and in Monte Carlo
+    passes (:mod:`nnphys.models.dropout`)."""
 
     def __init__(self, in_channels: int, out_channels: int, width: int = 24, modes: int = 12, layers: int = 4,
-                 grid: bool = False, periodic: bool = True):
+                 grid: bool = False, periodic: bool = True, dropout: float = 0.0):
         super().__init__()
         self.grid = grid
         self.periodic = periodic
         self.lift = nn.Conv2d(in_channels + (2 if grid else 0), width, 1)
         self.spectral = nn.ModuleList(SpectralConv2d(width, width, modes) for _ in range(layers))
         self.pointwise = nn.ModuleList(nn.Conv2d(width, width, 1) for _ in range(layers))
-        self.project = nn.Sequential(nn.Conv2d(width, 2 * width, 1), nn.GELU(), nn.Conv2d(2 * width, out_channels, 1))
+        self.drop = drop(dropout)
+        self.project = nn.Sequential(nn.Conv2d(width, 2 * width, 1), nn.GELU(), drop(dropout),
+                                     nn.Conv2d(2 * width, out_channels, 1))
 
     @staticmethod
     def coordinates(x: torch.Tensor) -> torch.Tensor:
@@ -99,5 +105,5 @@ class FNO(nn.Module):
         for i, (k, wpt) in enumerate(zip(self.spectral, self.pointwise)):
             v = k(v) + wpt(v)
             if i < len(self.spectral) - 1:
-                v = F.gelu(v)
+                v = self.drop(F.gelu(v))
         return self.project(v[..., :h, :w])

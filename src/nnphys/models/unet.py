@@ -11,6 +11,8 @@ Options (defaults: the plain U-Net):
               grid ``patch**2`` times smaller, the main cost on a CPU (``patch: 2`` trains ~3x faster per sample).
               The grid then needs sides divisible by ``patch * 2**depth``; shifts by an odd number of points
               are no longer exactly equivariant.
+``dropout``   drop each block's output features with this probability while training and in Monte Carlo passes
+              (:mod:`nnphys.models.dropout`); off in eval mode.
 ``residual``  :class:`~nnphys.models.conv.ResBlock` s (shortcut around the two convolutions, the second one
               zero-initialized): each block starts as its shortcut, which suits operators close to linear
               (Poisson, a heat step) and keeps a deep path stable at a high learning rate.
@@ -26,17 +28,17 @@ from nnphys.models.conv import block, check_divisible, down, up
 
 class UNet(nn.Module):
     def __init__(self, in_channels: int, out_channels: int, width: int = 16, depth: int = 4,
-                 periodic: bool = True, residual: bool = False, patch: int = 1):
+                 periodic: bool = True, residual: bool = False, patch: int = 1, dropout: float = 0.0):
         super().__init__()
         self.depth, self.patch = depth, patch
         w = [width * 2**i for i in range(depth + 1)]
         self.unshuffle, self.shuffle = nn.PixelUnshuffle(patch), nn.PixelShuffle(patch)
-        self.inc = block(in_channels * patch**2, w[0], periodic, residual)
+        self.inc = block(in_channels * patch**2, w[0], periodic, residual, dropout)
         self.downs = nn.ModuleList(nn.Sequential(down(w[i], w[i + 1], periodic),
-                                                 block(w[i + 1], w[i + 1], periodic, residual))
+                                                 block(w[i + 1], w[i + 1], periodic, residual, dropout))
                                    for i in range(depth))
         self.ups = nn.ModuleList(up(w[i + 1], w[i], periodic) for i in range(depth))
-        self.merges = nn.ModuleList(block(2 * w[i], w[i], periodic, residual) for i in range(depth))
+        self.merges = nn.ModuleList(block(2 * w[i], w[i], periodic, residual, dropout) for i in range(depth))
         self.out = nn.Conv2d(w[0], out_channels * patch**2, 1)
         nn.init.zeros_(self.out.weight)  # start from a zero prediction: the He-initialized path may be large
 

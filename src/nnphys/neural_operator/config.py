@@ -52,8 +52,39 @@ def resolve(run: Mapping[str, Any]) -> dict[str, Any]:
     """A run config as ``operator-train --config`` takes it: checked against the ``run`` definition of
     operator.schema.yaml (the workflow's definitions), unset keys filled with the schema's defaults."""
     out = configcheck.resolve(run, configcheck.schema("operator", "run"))
+    bad = training_error(out["training"])
+    if bad:
+        raise ConfigError(f"config key 'training.{bad[0]}': {bad[1]}")
     out.setdefault("arch", out["model"]["architecture"])
     return _task_settings(out["task"], out)
+
+
+def training_error(tc: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(key, why) if resolved training settings ``tc`` pair keys that do not go together, else None: a
+    momentum without SGD, milestones without (or missing for) a step decay or a growing batch, a milestone
+    at or after the last epoch (it would change nothing)."""
+    if tc["momentum"] and tc["optimizer"] != "sgd":
+        return "momentum", f"only optimizer sgd takes a momentum; optimizer is {tc['optimizer']!r}"
+    staged = tc["schedule"] in ("step", "batch_growth")
+    if staged and not tc["milestones"]:
+        return "milestones", f"schedule {tc['schedule']!r} needs the epochs after which it changes the lr or batch size"
+    if tc["milestones"] and not staged:
+        return "milestones", f"only the schedules step and batch_growth take milestones; schedule is {tc['schedule']!r}"
+    late = sorted(m for m in tc["milestones"] if m >= tc["epochs"])
+    if late:
+        return "milestones", f"{late} not before the last of {tc['epochs']} epochs: would change nothing"
+    return None
+
+
+def _setting_key(section: Mapping[str, Any], task: str, model: str, key: str) -> str:
+    """Where the training setting ``key`` of ``model`` on ``task`` is set: the first run entry's override, else
+    the task's settings."""
+    for i, r in enumerate(section["runs"]):
+        if r["task"] == task and model in r["models"]:
+            if key in r.get("training", {}):
+                return f"operator.runs[{i}].training.{key}"
+            break
+    return f"operator.tasks.{task}.training.{key}"
 
 
 def _hyper(model: Mapping[str, Any], key: str) -> int:
@@ -87,11 +118,15 @@ def grid_error(model: Mapping[str, Any], n: int, periodic: bool) -> tuple[str, s
 
 
 def check(config: Mapping[str, Any]) -> None:
-    """Every run's model fits its task's lattice (``reference.<task>.n`` and ``.boundary``) and the heat2d
-    rollout fits the reference's times, checked at ``snakemake -n`` rather than in a job after training;
-    :class:`ConfigError` names the keys."""
+    """Every run's training settings go together (:func:`training_error`), its model fits its task's lattice
+    (``reference.<task>.n`` and ``.boundary``) and the heat2d rollout fits the reference's times, checked at
+    ``snakemake -n`` rather than in a job after training; :class:`ConfigError` names the keys."""
     section = config["operator"]
-    runs(section)
+    for task, run in runs(section):
+        model = parse_run_name(run)[0]
+        bad = training_error(run_config(section, task, run)["training"])
+        if bad:
+            raise ConfigError(f"config key '{_setting_key(section, task, model, bad[0])}': {bad[1]}")
     rollout, nt = section["tasks"]["heat2d"]["evaluation"]["rollout"], config["reference"]["heat2d"]["nt"]
     if rollout >= nt and any(r["task"] == "heat2d" for r in section["runs"]):
         raise ConfigError(f"config key 'operator.tasks.heat2d.evaluation.rollout': {rollout} steps from u(0) need "

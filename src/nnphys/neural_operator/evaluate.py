@@ -46,15 +46,37 @@ SHIFT = (3, 5)
 
 
 def load_operator(path: str | Path, device: torch.device) -> tuple[od.Operator, dict[str, Any]]:
+    """The operator saved at ``path`` in eval mode (dropout off: every prediction here is deterministic), and
+    its checkpoint."""
     ck = load_checkpoint(path, required=("model", "config", "normalization", "meta"))
     op = build_operator(ck["config"], ck["meta"], ck["normalization"])
     op.net.load_state_dict(ck["model"])
     return op.to(device).eval(), ck
 
 
+def rollout_steps(cfg: dict) -> int:
+    """Steps of the evaluation's autoregressive rollout: heat2d's ``evaluation.rollout``, 0 for poisson."""
+    return int(cfg["evaluation"]["rollout"]) if cfg["task"] == "heat2d" else 0
+
+
+def load_run(model_path: str | Path, data_path: str | Path, device: torch.device
+             ) -> tuple[od.Operator, dict[str, Any], od.Fields, np.ndarray]:
+    """The trained operator (eval mode), its checkpoint, the reference fields it was trained on and the test
+    split's sample indices; :class:`DataError` if the reference is not the one the model was trained on."""
+    op, ck = load_operator(model_path, device)
+    cfg, info = ck["config"], ck["meta"]
+    fields = od.load(cfg["task"], data_path, outputs=info["outputs"], min_steps=rollout_steps(cfg) + 1)
+    od.check_grid(fields, info["grid"], data_path)
+    if fields.x.shape[0] != info["n_samples"]:
+        raise DataError(f"{data_path}: has {fields.x.shape[0]} samples, the model was trained on a file with "
+                        f"{info['n_samples']}: the reference changed since training; retrain")
+    test = od.split(fields.x.shape[0], cfg["split"]["val"], cfg["split"]["test"], cfg["split"]["seed"])["test"]
+    return op, ck, fields, test
+
+
 @torch.no_grad()
 def predict(op: od.Operator, x: torch.Tensor, batch_size: int, device: torch.device) -> torch.Tensor:
-    """op applied to (N, C, H, W) in batches; float32 on CPU."""
+    """op applied to (N, C, H, W) in batches, in the mode op is in; float32 on CPU."""
     return torch.cat([op(b.to(device)).float().cpu() for b in torch.split(x, batch_size)])
 
 
@@ -134,17 +156,11 @@ def evaluate(model_path: str | Path, data_path: str | Path, out_dir: str | Path,
              fingerprint: str = "") -> dict:
     """Write ``prediction.nc`` and ``metrics.json`` of the model at ``model_path`` into ``out_dir``."""
     out_dir = Path(out_dir)
-    op, ck = load_operator(model_path, device)
+    op, ck, fields, test = load_run(model_path, data_path, device)
     cfg, info = ck["config"], ck["meta"]
     ec = cfg["evaluation"]
     task = cfg["task"]
-    steps = int(ec["rollout"]) if task == "heat2d" else 0
-    fields = od.load(task, data_path, outputs=info["outputs"], min_steps=steps + 1)
-    od.check_grid(fields, info["grid"], data_path)
-    if fields.x.shape[0] != info["n_samples"]:
-        raise DataError(f"{data_path}: has {fields.x.shape[0]} samples, the model was trained on a file with "
-                        f"{info['n_samples']}: the reference changed since training; retrain")
-    test = od.split(fields.x.shape[0], cfg["split"]["val"], cfg["split"]["test"], cfg["split"]["seed"])["test"]
+    steps = rollout_steps(cfg)
     p = physics.params(task, fields.params)
     solver = reference_solver(task, p)
     bs = ec["batch_size"]
@@ -200,23 +216,34 @@ def _coords(fields: od.Fields, test: np.ndarray) -> dict:
             X: fields.coords[X], Y: fields.coords[Y]}
 
 
+def reference_fields(test, fields: od.Fields, true: np.ndarray) -> xr.Dataset:
+    """The test samples' true outputs: poisson ``true`` (sample, channel, x, y), one variable per output;
+    heat2d ``true`` (sample, t, x, y), the variable ``u`` at the reference's first times."""
+    if fields.task == "poisson":
+        coords = _coords(fields, test)
+        return xr.Dataset({name: ((SAMPLE, X, Y), true[:, i].astype(np.float32),
+                                  {"units": fields.units[name], "long_name": f"{name} (reference)"})
+                           for i, name in enumerate(fields.outputs)}, coords=coords)
+    coords = {**_coords(fields, test), T: fields.coords[T][:true.shape[1]]}
+    return xr.Dataset({"u": ((SAMPLE, T, X, Y), true.astype(np.float32),
+                             {"units": fields.units["u"], "long_name": "temperature u (reference)"})}, coords=coords)
+
+
 def poisson_prediction(test, fields: od.Fields, x: np.ndarray, y: np.ndarray, pred: np.ndarray) -> xr.Dataset:
-    dims = (SAMPLE, X, Y)
-    v = {"rho": (dims, x[:, 0], {"units": fields.units["rho"], "long_name": "charge density rho (input)"})}
+    truth = reference_fields(test, fields, y)
+    v = {"rho": ((SAMPLE, X, Y), x[:, 0], {"units": fields.units["rho"], "long_name": "charge density rho (input)"})}
     for i, name in enumerate(fields.outputs):
-        u = fields.units[name]
-        v[name] = (dims, y[:, i].astype(np.float32), {"units": u, "long_name": f"{name} (reference)"})
-        v[f"{name}_pred"] = (dims, pred[:, i].astype(np.float32), {"units": u, "long_name": f"{name} (predicted)"})
-    return xr.Dataset(v, coords=_coords(fields, test))
+        v[name] = truth[name]
+        v[f"{name}_pred"] = (truth[name].dims, pred[:, i].astype(np.float32),
+                             {"units": fields.units[name], "long_name": f"{name} (predicted)"})
+    return xr.Dataset(v, coords=truth.coords)
 
 
 def heat2d_prediction(test, fields: od.Fields, true: np.ndarray, traj: np.ndarray, per_step: np.ndarray) -> xr.Dataset:
-    dims = (SAMPLE, T, X, Y)
-    unit = fields.units["u"]
+    truth = reference_fields(test, fields, true)
     steps = np.arange(1, len(per_step) + 1)
-    return xr.Dataset(
-        {"u": (dims, true.astype(np.float32), {"units": unit, "long_name": "temperature u (reference)"}),
-         "u_pred": (dims, traj.astype(np.float32), {"units": unit, "long_name": "temperature u (rollout from u(0))"}),
-         "rollout_rel_l2": (STEP, per_step, {"units": "1", "long_name": "rollout rel. L2 error, test mean"})},
-        coords={**_coords(fields, test), T: fields.coords[T][:traj.shape[1]],
-                STEP: (STEP, steps, {"units": "1", "long_name": "rollout step"})})
+    return truth.assign(
+        u_pred=(truth["u"].dims, traj.astype(np.float32),
+                {"units": fields.units["u"], "long_name": "temperature u (rollout from u(0))"}),
+        rollout_rel_l2=(STEP, per_step, {"units": "1", "long_name": "rollout rel. L2 error, test mean"}),
+    ).assign_coords({STEP: (STEP, steps, {"units": "1", "long_name": "rollout step"})})

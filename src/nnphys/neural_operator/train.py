@@ -1,10 +1,13 @@
 """Training loop for neural operators (poisson rho -> phi/E, heat2d u(t) -> u(t + dt)).
 
-Mini-batch AdamW with a one-cycle or cosine learning-rate schedule stepped per batch,
-the gradient's global norm clipped to ``clip_grad_norm`` (a one-cycle peak otherwise
-lets a rare large step throw a deep U-Net off), MSE in normalized units, early stopping on the validation loss (the best weights are
-kept), bf16 autocast on CUDA only, a checkpoint every ``checkpoint_every`` epochs that
-resumes bit for bit on CPU, and a NaN guard. heat2d may unroll ``unroll`` steps: the
+Mini-batch AdamW (or SGD with ``momentum``, ``optimizer: sgd``) with a one-cycle, cosine or step
+learning-rate schedule stepped per batch, or a constant rate and a batch size multiplied by ``factor`` at the
+``milestones`` epochs where a step decay would divide the rate (``schedule: batch_growth``, Smith et al. 2017;
+:mod:`nnphys.training.schedules`), the gradient's global norm clipped to ``clip_grad_norm`` (a one-cycle peak
+otherwise lets a rare large step throw a deep U-Net off), MSE in normalized units, early stopping on the
+validation loss (the best weights are kept), bf16 autocast on CUDA only, a checkpoint every
+``checkpoint_every`` epochs that resumes bit for bit on CPU, and a NaN guard. Validation runs the network in
+eval mode: dropout (a model option) is off there, as in every evaluation. heat2d may unroll ``unroll`` steps: the
 loss then sums the one-step losses along the model's own trajectory, which trains it
 against the error growth of its rollout.
 
@@ -33,7 +36,7 @@ from nnphys.run_names import run_name
 from nnphys.training.checkpoint import Checkpointer
 from nnphys.training.guard import check_finite
 from nnphys.training.progress import progress
-from nnphys.training.schedules import scheduler
+from nnphys.training.schedules import growing_batches, scheduler, updates
 from nnphys.training.seeding import seed_everything
 
 
@@ -76,6 +79,30 @@ def meta(fields: od.Fields) -> dict[str, Any]:
     return {"inputs": list(fields.inputs), "outputs": list(fields.outputs), "periodic": fields.periodic,
             "grid": list(fields.grid), "n_samples": int(fields.x.shape[0]), "data_params": fields.params,
             "units": fields.units}
+
+
+def optimizer(params, tc: dict) -> torch.optim.Optimizer:
+    """The optimizer of training settings ``tc``: AdamW (decoupled weight decay), or SGD with ``momentum``
+    (0: plain SGD; its weight decay is the L2 penalty's gradient)."""
+    if tc["optimizer"] == "sgd":
+        return torch.optim.SGD(params, lr=tc["lr"], momentum=tc["momentum"], weight_decay=tc["weight_decay"])
+    return torch.optim.AdamW(params, lr=tc["lr"], weight_decay=tc["weight_decay"])
+
+
+def batch_sizes(tc: dict, items: int) -> list[int]:
+    """The batch size of each epoch: growing at the milestones for ``schedule: batch_growth``, else constant."""
+    if tc["schedule"] == "batch_growth":
+        return growing_batches(tc["batch_size"], tc["epochs"], tc["milestones"], tc["factor"], items)
+    return [tc["batch_size"]] * tc["epochs"]
+
+
+def lr_scheduler(opt: torch.optim.Optimizer, tc: dict, sizes: list[int], items: int):
+    """The learning-rate schedule over every update of the run; None (constant rate) for a growing batch."""
+    if tc["schedule"] == "batch_growth":
+        return None
+    per_epoch = math.ceil(items / tc["batch_size"])
+    return scheduler(opt, tc["schedule"], tc["lr"], updates(sizes, items), final_factor=0.0,
+                     milestones=[m * per_epoch for m in tc["milestones"]], factor=tc["factor"])
 
 
 def pairs(fields: od.Fields, idx: np.ndarray, unroll: int) -> torch.Tensor:
@@ -153,18 +180,18 @@ def train(cfg: dict, data_path: str | Path, out_dir: str | Path, device: torch.d
     seed_everything(cfg["seed"])
     info = meta(fields)
     op = build_operator(cfg, info, stats).to(device)
-    opt = torch.optim.AdamW(op.net.parameters(), lr=tc["lr"], weight_decay=tc["weight_decay"])
+    opt = optimizer(op.net.parameters(), tc)
     augment = cfg["model"].get("symmetry") == "augment"
     train_items = pairs(fields, splits["train"], unroll)
     val_items = pairs(fields, splits["val"], 1)
-    steps_per_epoch = math.ceil(len(train_items) / tc["batch_size"])
-    sched = scheduler(opt, tc["schedule"], tc["lr"], tc["epochs"] * steps_per_epoch, final_factor=0.0)
+    sizes = batch_sizes(tc, len(train_items))
+    sched = lr_scheduler(opt, tc, sizes, len(train_items))
     best = Best(op.net)
-    ck = Checkpointer(out_dir / "checkpoint.pt", tc["checkpoint_every"], cfg,
-                      {"model": op.net, "optimizer": opt, "scheduler": sched, "best": best},
+    state = {"model": op.net, "optimizer": opt, "best": best} | ({"scheduler": sched} if sched is not None else {})
+    ck = Checkpointer(out_dir / "checkpoint.pt", tc["checkpoint_every"], cfg, state,
                       code=fingerprint, reference=fields.identity)
     start, history = ck.resume()
-    history = history or {"loss_train": [], "loss_val": [], "val_rel_l2": [], "lr": [], "wall_time": []}
+    history = history or {k: [] for k in HISTORY_ATTRS}
     autocast = ((lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if device.type == "cuda"
                 else contextlib.nullcontext)
 
@@ -176,23 +203,27 @@ def train(cfg: dict, data_path: str | Path, out_dir: str | Path, device: torch.d
         if epoch - best.epoch >= tc["patience"] and epoch > 0:
             break
         order = train_items[torch.randperm(len(train_items))]
-        total = 0.0
-        for i, b in enumerate(torch.split(order, tc["batch_size"])):
+        total, done = 0.0, updates(sizes[:epoch], len(train_items))
+        for b in torch.split(order, sizes[epoch]):
             with autocast():
                 loss, _ = loss_fn(op, fields, b, unroll, device, augment)
-            check_finite({"mse": loss}, epoch * steps_per_epoch + i)
+            check_finite({"mse": loss}, done)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             if tc["clip_grad_norm"]:
                 torch.nn.utils.clip_grad_norm_(op.net.parameters(), tc["clip_grad_norm"])
+            lr = opt.param_groups[0]["lr"]
             opt.step()
-            sched.step()
+            if sched is not None:
+                sched.step()
             total += float(loss.detach()) * len(b)
+            done += 1
         loss_val, rel_val = validate(op, fields, val_items, 1, tc["batch_size"], device, autocast)
-        check_finite({"validation mse": torch.tensor(loss_val)}, (epoch + 1) * steps_per_epoch)
+        check_finite({"validation mse": torch.tensor(loss_val)}, done)
         best.update(loss_val, epoch + 1)
         for k, v in (("loss_train", total / len(train_items)), ("loss_val", loss_val), ("val_rel_l2", rel_val),
-                     ("lr", sched.get_last_lr()[0]), ("wall_time", time.perf_counter() - t0)):
+                     ("lr", lr), ("batch_size", sizes[epoch]), ("updates", done),
+                     ("wall_time", time.perf_counter() - t0)):
             history[k].append(v)
         if bar is not None:
             bar.update(1)
@@ -217,7 +248,9 @@ HISTORY_ATTRS = {
     "loss_train": ("1", "training loss (MSE in normalized units), epoch mean"),
     "loss_val": ("1", "validation loss (MSE in normalized units)"),
     "val_rel_l2": ("1", "validation relative L2 error (one step for heat2d), sample mean"),
-    "lr": ("1", "learning rate at the end of the epoch"),
+    "lr": ("1", "learning rate of the epoch's last update"),
+    "batch_size": ("1", "mini-batch size of the epoch"),
+    "updates": ("1", "optimizer steps since the start of training"),
     "wall_time": ("s", "cumulative training wall time"),
 }
 

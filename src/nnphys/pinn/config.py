@@ -30,11 +30,16 @@ def runs(cfg: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 
 def run_config(cfg: Mapping[str, Any], problem: str, run: str) -> dict[str, Any]:
-    """Everything that changes the result of run ``run`` of ``problem``: what ``pinn-train --config`` reads."""
+    """Everything that changes the result of run ``run`` of ``problem``: what ``pinn-train --config`` reads.
+    The problem's settings, with the phases of the first ``pinn.runs`` entry of this problem and model if it
+    has its own."""
     model, seed = parse_run_name(run)
     if model not in cfg["models"]:
         raise ConfigError(f"PINN run {run!r}: no model {model!r} in pinn.models")
     training = {k: cfg[k] for k in PER_RUN} | cfg["problems"][problem]  # a problem's own setting wins
+    entry = next((r for r in cfg.get("runs", []) if r["problem"] == problem and r["model"] == model), {})
+    if "phases" in entry:
+        training["phases"] = entry["phases"]
     return {"problem": problem, "model_name": model, "model": cfg["models"][model], "seed": seed,
             "training": training}
 

@@ -1,0 +1,121 @@
+"""The study presets (workflow/presets/uq.yaml, optimizers.yaml): they plan their study's jobs, reuse the default
+runs they share with config.yaml, pass the lint, and the study rules run for real on the smoke results."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pandas as pd
+import pytest
+import xarray as xr
+import yaml
+
+from helpers import CONFIG, REPO, jobs
+from nnphys import configcheck, predictive, studies
+from nnphys.bench.operator import merged
+from nnphys.neural_operator import config as operator_config
+from nnphys.pinn import config as pinn_config
+
+PRESETS = {"uq": ("uq_ensemble", "operator_mc_dropout", "uq_figures", "uq_tables"),
+           "optimizers": ("optimizer_figures", "optimizer_tables")}
+
+
+def resolved(*paths) -> dict:
+    """The config files merged in order as Snakemake merges them, every section's schema defaults filled."""
+    config: dict = {}
+    for path in paths:
+        config = merged(config, yaml.safe_load(path.read_text()) or {})
+    sections = ("reference", "pinn", "operator", "report", "uq", "optimizers")
+    return {s: configcheck.resolve(config.get(s, {}), configcheck.schema(s), s) for s in sections}
+
+
+def train_configs(config: dict) -> dict:
+    """(stage, problem, run) -> the JSON its training rule passes (what decides whether a run is reused)."""
+    out = {("pinn", p, r): pinn_config.run_config(config["pinn"], p, r) for p, r in pinn_config.runs(config["pinn"])}
+    out.update({("operator", t, r): operator_config.run_config(config["operator"], t, r)
+                for t, r in operator_config.runs(config["operator"])})
+    return {k: json.dumps(v, sort_keys=True) for k, v in out.items()}
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_a_preset_plans_its_study_and_passes_the_lint(run_snakemake, tmp_path, preset):
+    path = REPO / "workflow" / "presets" / f"{preset}.yaml"
+    result = run_snakemake(tmp_path, "-n", "--cores", "2", preset=path)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    planned = {job.rule for job in jobs(result.stdout)}
+    assert set(PRESETS[preset]) <= planned, planned
+    lint = run_snakemake(tmp_path, "--lint", preset=path)
+    assert lint.returncode == 0, lint.stdout[-3000:] + lint.stderr[-3000:]
+
+
+@pytest.mark.parametrize("preset, shared", [
+    ("uq", {("operator", "poisson", "fno-s0"), ("pinn", "heat1d", "tanh-3x20-f64-s0")}),
+    ("optimizers", {("operator", "poisson", "fno-s0"), ("pinn", "heat1d", "tanh-3x20-f64-s0")}),
+])
+def test_a_preset_reuses_the_default_runs_it_shares(preset, shared):
+    """The shared runs train with the same settings as config.yaml's, so their results are taken as they are;
+    every other run of the preset has a name of its own (no default run is overwritten)."""
+    default = train_configs(resolved(CONFIG))
+    study = resolved(CONFIG, REPO / "workflow" / "presets" / f"{preset}.yaml")
+    mine = train_configs(study)
+    assert {k for k in mine if k in default} == shared
+    assert all(mine[k] == default[k] for k in shared)
+    studies.check(study)
+
+
+def test_the_uq_preset_asks_for_a_five_member_fno_ensemble():
+    study = resolved(CONFIG, REPO / "workflow" / "presets" / "uq.yaml")
+    groups = {(g.stage, g.problem, g.name): g.runs for g in studies.ensembles(study)}
+    assert groups[("operator", "poisson", "fno")] == tuple(f"fno-s{s}" for s in range(5))
+    assert studies.mc_dropout_runs(study) == [("poisson", "fno_dropout-s0")]
+
+
+STUDY = """
+operator:
+  models:
+    fno_dropout: {architecture: fno, width: 4, modes: 4, layers: 1, dropout: 0.1}
+    fno_sgd: {architecture: fno, width: 4, modes: 4, layers: 1}
+  runs:
+    - {task: poisson, models: [fno], seeds: [0, 1]}
+    - {task: poisson, models: [fno_dropout], seeds: [0]}
+    - {task: poisson, models: [fno_sgd], seeds: [0],
+       training: {epochs: 2, optimizer: sgd, momentum: 0.9, lr: 0.01, schedule: batch_growth, milestones: [1]}}
+pinn:
+  runs:
+    - {problem: heat1d, model: tiny, seeds: [0, 1]}
+    - {problem: heat1d, model: tiny-periodic, seeds: [0], phases: [{optimizer: sgd, momentum: 0.0, steps: 10}]}
+uq:
+  ensembles: [{stage: operator, problem: poisson, model: fno}, {stage: pinn, problem: heat1d, model: tiny}]
+  mc_dropout: [{problem: poisson, model: fno_dropout}]
+  mc_samples: 4
+optimizers:
+  poisson: {stage: operator, problem: poisson, models: [fno, fno_sgd]}
+  heat1d: {stage: pinn, problem: heat1d, models: [tiny, tiny-periodic]}
+"""
+
+
+def test_the_study_rules_run_on_the_smoke_results(smoke_run, run_snakemake, tmp_path):
+    """A copy of the smoke run, plus a tiny study: only the study's new runs train (seed 0 is the smoke run's),
+    and the tables and figures come out."""
+    work = tmp_path / "work"
+    shutil.copytree(smoke_run, work, symlinks=True)
+    override = tmp_path / "study.yaml"
+    override.write_text(STUDY)
+    report = "results/report"
+    targets = [f"{report}/uq.csv", f"{report}/optimizers.csv", f"{report}/figures/optimizers/poisson/training.png",
+               f"{report}/figures/uq/operator/poisson/mc_dropout-fno_dropout-s0/reliability.png",
+               f"{report}/figures/uq/pinn/heat1d/ensemble-tiny/fields.png"]
+    result = run_snakemake(work, "--cores", "2", *targets, overrides=(override,))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
+    trained = sorted(job.wildcards["run"] for job in jobs(result.stdout + result.stderr)
+                     if job.rule in ("operator_train", "pinn_train"))
+    assert trained == ["fno-s1", "fno_dropout-s0", "fno_sgd-s0", "tiny-periodic-s0", "tiny-s1"]
+    uq = {(r.method, r.problem): r for r in pd.read_csv(work / report / "uq.csv").itertuples()}
+    assert set(uq) == {("ensemble", "poisson"), ("ensemble", "heat1d"), ("mc_dropout", "poisson")}
+    for r in uq.values():
+        assert 0 <= r.coverage_1sigma <= r.coverage_2sigma <= 1 and r.rel_l2 > 0
+    mc = xr.load_dataset(work / "results" / "uq" / "operator" / "poisson" / "mc_dropout-fno_dropout-s0" /
+                         "predictive.nc")
+    assert predictive.variables(mc) == ["phi", "Ex", "Ey"] and mc.attrs["draws"] == 4
+    assert all((work / t).exists() for t in targets)
