@@ -93,7 +93,7 @@ def test_saliency_is_the_jacobian_row_at_the_input():
 
 
 def test_ring_profile_averages_over_rings():
-    dist = lattice.distance((0, 0), 4, "periodic")
+    dist = lattice.distance((0, 0), 4, "periodic")  # as operator-green stores it
     d, mean = green_report.ring_profile(dist, dist)
     assert list(d) == [0, 1, 2, 3]  # 4 x 4 periodic: the farthest node is at sqrt(8), ring 3
     assert mean[1] == pytest.approx((4 * 1 + 4 * np.sqrt(2)) / 8)  # ring 1: 4 neighbours and 4 diagonals

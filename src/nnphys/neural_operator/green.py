@@ -10,7 +10,7 @@ compared with G, over the lattice and split into near the source (distance <= ``
 when periodic) and the far field.
 
 Output: a dataset with dims (position, x, y): ``G``, ``response`` and ``saliency`` (S / h^2, in G's units),
-and per position the node (``i0``, ``j0``); metrics: rel. L2 of each against G (whole, near, far), per
+the distance from the source in cells (``distance``), and per position the node (``i0``, ``j0``); metrics: rel. L2 of each against G (whole, near, far), per
 position and averaged.
 """
 
@@ -69,12 +69,12 @@ def study(op: od.Operator, fields: od.Fields, test_input: torch.Tensor, fraction
         response = op(torch.from_numpy(rho.astype(np.float32))[:, None].to(op.in_mean.device))[:, phi]
     response = response.double().cpu().numpy()
     sal = np.stack([saliency(op, test_input, phi, node) for node in nodes]) / h**2
+    dist = np.stack([lattice.distance(node, p.n, p.boundary) for node in nodes])
     metrics: dict[str, float] = {}
     for name, value in (("response", response), ("saliency", sal)):
         for region in ("all", "near", "far"):
             per = []
-            for k, node in enumerate(nodes):
-                d = lattice.distance(node, p.n, p.boundary)
+            for k, d in enumerate(dist):
                 mask = None if region == "all" else (d <= near) if region == "near" else (d > near)
                 per.append(rel_l2(value[k], green[k], mask))
             metrics[f"{name}_rel_l2_{region}"] = float(np.mean(per))
@@ -86,6 +86,8 @@ def study(op: od.Operator, fields: od.Fields, test_input: torch.Tensor, fraction
         {"G": (dims, green, {"units": unit, "long_name": "lattice Green's function G (unit point charge)"}),
          "response": (dims, response, {"units": unit, "long_name": "learned response to the unit charge"}),
          "saliency": (dims, sal, {"units": unit, "long_name": "saliency d phi(r0) / d rho / h^2"}),
+         "distance": (dims, dist, {"units": "1", "long_name": "distance from the source in lattice cells "
+                                                             "(minimum image when periodic)"}),
          "i0": (POSITION, nodes[:, 0], {"units": "1", "long_name": "source node along x"}),
          "j0": (POSITION, nodes[:, 1], {"units": "1", "long_name": "source node along y"})},
         coords={POSITION: (POSITION, np.arange(len(nodes)), {"units": "1", "long_name": "source position"}),

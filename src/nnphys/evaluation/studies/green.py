@@ -20,14 +20,13 @@ import pandas as pd
 from nnphys.evaluation import style as st
 from nnphys.evaluation.tables import fmt, markdown_table
 from nnphys.io import X, Y, DataError, read_dataset, read_json
-from nnphys.physics import lattice
 
 REGIONS = ("all", "near", "far")
 COLUMNS = [f"{kind}_rel_l2_{r}" for kind in ("response", "saliency") for r in REGIONS]
 
 
 def load(green: str | Path, metrics: str | Path):
-    ds = read_dataset(green, {v: ("position", X, Y) for v in ("G", "response", "saliency")}, finite=True)
+    ds = read_dataset(green, {v: ("position", X, Y) for v in ("G", "response", "saliency", "distance")}, finite=True)
     return ds, read_json(metrics, required=("run", "metrics"))
 
 
@@ -47,10 +46,6 @@ def markdown(df: pd.DataFrame, near: float) -> str:
     return ("# Green's function study\n\nRel. L2 error against the lattice Green's function G of the response to a "
             "unit point charge and of the saliency map d phi(r0)/d rho / h^2, mean over the source positions; "
             f"near: within {near:g} cells of the source, far: beyond.\n\n" + markdown_table(rows, header))
-
-
-def _distance(ds, k: int) -> np.ndarray:
-    return lattice.distance((int(ds.i0[k]), int(ds.j0[k])), ds.sizes[X], ds.attrs.get("boundary", "periodic"))
 
 
 def ring_profile(err: np.ndarray, dist: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -96,7 +91,7 @@ def profile_figure(datasets: Sequence, runs: Sequence[str], style: st.Style, out
                 curves = []
                 for k in range(ds.sizes["position"]):
                     g = ds.G[k].values
-                    d, e = ring_profile(np.abs(ds[key][k].values - g) / np.abs(g).max(), _distance(ds, k))
+                    d, e = ring_profile(np.abs(ds[key][k].values - g) / np.abs(g).max(), ds.distance[k].values)
                     curves.append((d, e))
                 d = curves[0][0]
                 e = np.mean([c[1][:len(d)] for c in curves if len(c[1]) >= len(d)], axis=0)
