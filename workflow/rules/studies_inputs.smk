@@ -5,7 +5,7 @@ GREEN = f"{RESULTS}/studies/green"
 
 
 def symmetry_runs():
-    """(run name, {symmetry, train_samples}) of each study model; ConfigError if operator.runs lacks one."""
+    """(run name, {symmetry, train_samples}) of each study model; an error naming the key if operator.runs lacks one."""
     study, section = config["studies"]["symmetry"], config["operator"]
     listed = set(operator_runs())
     out = []
