@@ -10,7 +10,7 @@ from nnphys.cpus import job_threads, usable_cpus
 from nnphys.neural_operator import config as operator_config
 from nnphys.pinn import config as pinn_config
 from nnphys import studies
-from nnphys.run_names import RUN_NAME
+from nnphys.run_names import RUN_NAME, run_name
 from nnphys.stages import fingerprint
 
 SECTIONS = ("reference", "pinn", "operator", "report", "studies", "uq", "optimizers")

@@ -10,7 +10,7 @@ def symmetry_runs():
     listed = set(operator_runs())
     out = []
     for i, m in enumerate(study["models"]):
-        run = f"{m}-s{study['seed']}"
+        run = run_name(m, study["seed"])
         if (study["task"], run) not in listed:
             raise WorkflowError(f"invalid configuration: config key 'studies.symmetry.models[{i}]': run {run} of "
                                 f"{study['task']} is not in operator.runs (add it there with its train_samples)")
