@@ -99,7 +99,8 @@ def test_a_rollout_longer_than_the_reference_is_refused(repo):
         operator_config.check(cfg)
 
 
-@pytest.mark.parametrize("preset", [None, "smoke.yaml", "paper.yaml", "receptive-field.yaml"])
+@pytest.mark.parametrize("preset", [None, "smoke.yaml", "paper.yaml", "receptive-field.yaml", "symmetry.yaml", "uq.yaml",
+                                    "optimizers.yaml"])
 def test_the_workflows_run_configs_pass_the_cli_unchanged(repo, preset):
     cfg = yaml.safe_load((repo / "config.yaml").read_text())
     if preset:

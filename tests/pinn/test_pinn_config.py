@@ -29,7 +29,7 @@ def workflow_section(repo, preset=None) -> dict:
     return cfg
 
 
-@pytest.mark.parametrize("preset", [None, "smoke.yaml", "paper.yaml"])
+@pytest.mark.parametrize("preset", [None, "smoke.yaml", "paper.yaml", "uq.yaml", "optimizers.yaml"])
 def test_the_workflows_run_configs_pass_the_cli_unchanged(repo, preset):
     """The CLI's defaults are the workflow's: resolving a workflow run config changes nothing."""
     section = workflow_section(repo, preset)
