@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -71,6 +72,19 @@ def test_changing_one_problem_reruns_only_its_rules(smoke_run, run_snakemake, tm
     added = set(planned) - set(problem_jobs(baseline.stdout + baseline.stderr))
     others = tuple(p for p in physics.PROBLEMS if p != "heat1d")
     assert not [job for job in added if job[1] and job[1].startswith(others)], added
+
+
+def test_references_then_the_longest_trainings_start_first(smoke_run, run_snakemake, tmp_path):
+    """On one core the start order is the priorities': every reference, then every PINN training (the
+    longest jobs), then the operator trainings; a reference is never held back behind a training."""
+    run = shutil.copytree(smoke_run, tmp_path / "run", symlinks=True)
+    result = run_snakemake(run, "--cores", "1", "--forcerun", "reference", "pinn_train", "operator_train",
+                           "--until", "pinn_train", "operator_train")
+    assert result.returncode == 0, result.stderr[-4000:]
+    started = [job.rule for job in jobs(result.stdout + result.stderr)]
+    order = {"reference": 0, "pinn_train": 1, "operator_train": 2}
+    assert set(started) == set(order) and started.count("reference") == len(physics.PROBLEMS), started
+    assert started == sorted(started, key=order.get), started
 
 
 def test_lint_is_clean(run_snakemake, tmp_path):

@@ -22,6 +22,7 @@ rule operator_train:
         code=fingerprint("operator"),
         out=lambda w: f"{RESULTS}/operator/{w.task}/{w.run}",
     threads: TORCH_THREADS
+    priority: PRIORITY_OPERATOR_TRAIN
     resources:
         gpu=1,
         torch_threads=TORCH_RUNS,

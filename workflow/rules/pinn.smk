@@ -26,6 +26,7 @@ rule pinn_train:
         code=fingerprint("pinn"),
         out=lambda w: f"{RESULTS}/pinn/{w.problem}/{w.run}",
     threads: TORCH_THREADS
+    priority: PRIORITY_PINN_TRAIN
     resources:
         gpu=1,
         torch_threads=TORCH_RUNS,

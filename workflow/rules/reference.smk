@@ -21,6 +21,7 @@ rule reference:
         cfg=lambda w: as_json(config["reference"][w.problem]),
         code=fingerprint("reference"),
     threads: SINGLE_THREAD
+    priority: PRIORITY_REFERENCE
     log:
         f"{LOGS}/reference/{{problem}}.log",
     benchmark:
