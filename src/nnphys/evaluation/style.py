@@ -94,7 +94,8 @@ def label(var: xr.DataArray, name: str | None = None) -> str:
 # error metrics (metrics.json keys; all dimensionless) as axis labels
 METRIC_LABELS = {
     "rel_l2": "rel. L2 error", "rel_l2_abs": "rel. L2 error of |h|", "rel_l2_complex": "rel. L2 error of h",
-    "k_rel_error": "rel. error of the estimate k̂", "rel_l2_mean": "test rel. L2 error (mean)",
+    "k_rel_error": "rel. error of the estimate k̂",
+    "k_crlb_rel_std": "Cramér–Rao bound on the rel. std of k̂", "rel_l2_mean": "test rel. L2 error (mean)",
     "rel_l2_median": "test rel. L2 error (median)", "one_step_rel_l2": "one-step rel. L2 error",
     "rollout_rel_l2_final": "rel. L2 error after the rollout", "rollout_rel_l2_mean": "rollout rel. L2 error (mean)",
     "nrmse": "normalized RMS error",

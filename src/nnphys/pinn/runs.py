@@ -24,7 +24,7 @@ import xarray as xr
 
 from nnphys.io import (STEP, T, X, DataError, dataset_identity, dataset_params, load_checkpoint, require_finite,
                        save_checkpoint, write_dataset, write_json)
-from nnphys.pinn.inverse import with_coefficients
+from nnphys.pinn.inverse import cramer_rao_std, noisy_samples, with_coefficients
 from nnphys.pinn.metrics import headline, metrics
 from nnphys.pinn.predict import on_grid, residual_on_grid
 from nnphys.pinn.problems import PHYSICS, Spec, physics_config, spec
@@ -114,10 +114,7 @@ def evaluate_run(model_path: str | Path, reference: xr.Dataset, out: str | Path,
     res = residual_on_grid(model["net"], s, ref.t, ref.x, params, constraints=hard)
     m = metrics(pred, ref.values, s.outputs, res)
     if "unknowns" in model:
-        for name, value in model["unknowns"].values().items():
-            true, estimate = float(getattr(s.params, name)), value.item()
-            m[f"{name}_hat"] = estimate
-            m[f"{name}_rel_error"] = abs(estimate - true) / abs(true)
+        m.update(_coefficient_metrics(model["unknowns"], s, ref, run))
     _write_prediction(pred, s, reference, out / "prediction.nc", run, fingerprint)
     result = {"kind": "pinn", "problem": problem, "model": run["model_name"], "seed": int(run["seed"]),
               "run": run_name(run["model_name"], run["seed"]), "device": state.get("device", str(device)),
@@ -125,6 +122,23 @@ def evaluate_run(model_path: str | Path, reference: xr.Dataset, out: str | Path,
               "steps": int(state.get("iterations", state["step"])), "metrics": m}
     write_json(out / "metrics.json", result)
     return result
+
+
+def _coefficient_metrics(unknowns, s: Spec, ref: Reference, run: dict) -> dict[str, float]:
+    """Per estimated coefficient c: ``c_hat``, ``c_rel_error`` and, where the physics has a closed form,
+    ``c_crlb_rel_std``, the Cramér–Rao bound on the relative standard deviation of any unbiased estimate
+    from the run's data (the same points and noise level as training drew)."""
+    inv = run["training"]["inverse"]
+    points, _, sigma = noisy_samples(ref.t, ref.x, ref.values, int(inv["samples"]), float(inv["noise"]),
+                                     int(run["seed"]))
+    out = {}
+    for name, value in unknowns.values().items():
+        true, estimate = float(getattr(s.params, name)), value.item()
+        out[f"{name}_hat"] = estimate
+        out[f"{name}_rel_error"] = abs(estimate - true) / abs(true)
+        if hasattr(s.module, "exact") and len(s.outputs) == 1:
+            out[f"{name}_crlb_rel_std"] = cramer_rao_std(s.module, s.params, name, points, float(sigma[0])) / abs(true)
+    return out
 
 
 def _write_prediction(pred: np.ndarray, s: Spec, reference: xr.Dataset, path: Path, run: dict, fingerprint: str):

@@ -184,8 +184,8 @@ def train(run: dict[str, Any], spec: Spec, reference: Reference | None, workdir:
         if reference is None:
             raise ValueError("the inverse problem needs the reference solution to draw its data from")
         inv = tr["inverse"]
-        pts, vals = noisy_samples(reference.t, reference.x, reference.values, int(inv["samples"]),
-                                  float(inv["noise"]), seed)
+        pts, vals, _ = noisy_samples(reference.t, reference.x, reference.values, int(inv["samples"]),
+                                     float(inv["noise"]), seed)
         data = (torch.as_tensor(pts, dtype=like.dtype, device=device),
                 torch.as_tensor(vals, dtype=like.dtype, device=device))
     losses = Losses(spec, tr["weights"], model, data)
