@@ -42,3 +42,10 @@ def test_cramer_rao_bound_is_the_spread_of_least_squares_estimates(params):
     assert np.std(estimates) == pytest.approx(bound, rel=0.15)
     assert abs(np.mean(estimates) - params.k) < 4 * bound / np.sqrt(len(estimates))
     assert 1e-4 < bound / params.k < 1e-2  # 200 samples at 1 % noise: k known to a few tenths of a per cent
+
+
+def test_data_that_say_nothing_about_k_give_an_infinite_bound():
+    p = heat1d.Params()
+    at_start = np.stack([np.zeros(5), np.linspace(0.1, 0.9, 5)], axis=1)  # u(0, x) = u0(x) for every k
+    assert cramer_rao_std(heat1d, p, "k", at_start, 0.01) == np.inf
+    assert cramer_rao_std(heat1d, p, "k", at_start + [[0.5, 0.0]], 0.0) == 0.0  # no noise: no floor

@@ -60,10 +60,11 @@ def cramer_rao_std(module, params, name: str, points: np.ndarray, sigma: float, 
     """Cramér–Rao lower bound on the standard deviation of an unbiased estimate of coefficient ``name``
     from data at ``points`` (n, 2) as (t, x), with noise of standard deviation ``sigma``: the closed form
     ``module.exact(params, x, t)`` differentiated in the coefficient by a central difference (error
-    O(rel_step²), far below the bound's own meaning)."""
+    O(rel_step²), far below the bound's own meaning). Infinite where the data carry no information on it
+    (every point at t = 0 or on the boundary)."""
     c = float(getattr(params, name))
     h = rel_step * abs(c)
     t, x = points[:, 0], points[:, 1]
     up, down = (module.exact(dataclasses.replace(params, **{name: c + s}), x, t) for s in (h, -h))
-    sensitivity = (up - down) / (2 * h)
-    return float(sigma / np.sqrt(np.sum(sensitivity ** 2)))
+    information = np.sum(((up - down) / (2 * h)) ** 2)
+    return float(sigma / np.sqrt(information)) if information > 0 else float("inf")

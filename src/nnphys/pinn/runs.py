@@ -127,7 +127,8 @@ def evaluate_run(model_path: str | Path, reference: xr.Dataset, out: str | Path,
 def _coefficient_metrics(unknowns, s: Spec, ref: Reference, run: dict) -> dict[str, float]:
     """Per estimated coefficient c: ``c_hat``, ``c_rel_error`` and, where the physics has a closed form,
     ``c_crlb_rel_std``, the Cramér–Rao bound on the relative standard deviation of any unbiased estimate
-    from the run's data (the same points and noise level as training drew)."""
+    from the run's data (the same points and noise level as training drew; left out where the data say
+    nothing about c, the bound being infinite)."""
     inv = run["training"]["inverse"]
     points, _, sigma = noisy_samples(ref.t, ref.x, ref.values, int(inv["samples"]), float(inv["noise"]),
                                      int(run["seed"]))
@@ -137,7 +138,9 @@ def _coefficient_metrics(unknowns, s: Spec, ref: Reference, run: dict) -> dict[s
         out[f"{name}_hat"] = estimate
         out[f"{name}_rel_error"] = abs(estimate - true) / abs(true)
         if hasattr(s.module, "exact") and len(s.outputs) == 1:
-            out[f"{name}_crlb_rel_std"] = cramer_rao_std(s.module, s.params, name, points, float(sigma[0])) / abs(true)
+            bound = cramer_rao_std(s.module, s.params, name, points, float(sigma[0])) / abs(true)
+            if np.isfinite(bound):
+                out[f"{name}_crlb_rel_std"] = bound
     return out
 
 
