@@ -9,14 +9,13 @@ the same network and step budget (README: k = 1 reaches 3e-6, a third mode at k 
 
 import dataclasses
 import json
-from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 import xarray as xr
 import yaml
 
+from helpers import CONFIG as CONFIG_FILE
 from nnphys import physics
 from nnphys.norms import rel_l2
 from nnphys.physics import heat1d
@@ -24,7 +23,7 @@ from nnphys.pinn.config import resolve, run_config
 from nnphys.pinn.runs import evaluate_run, train_run
 from nnphys.run_names import run_name
 
-CONFIG = yaml.safe_load((Path(__file__).parents[2] / "config.yaml").read_text())
+CONFIG = yaml.safe_load(CONFIG_FILE.read_text())
 CPU = torch.device("cpu")
 SETTINGS = {  # decay exponents k n² π² t_end of the modes: 1 and 3.9; 0.5 and 2 (the default run: 3.9)
     "k0.1-modes1,2": {"k": 0.1, "modes": [{"n": 1, "amplitude": 1.0}, {"n": 2, "amplitude": 0.5}]},
@@ -39,21 +38,20 @@ def default_run(problem: str) -> dict:
     return resolve(run_config(cfg, problem, run_name(model, 0)), problem)
 
 
-def reference(setting: dict) -> xr.Dataset:
-    """The default run's heat1d reference (TR-BDF2, config.yaml's grid) for another k and initial state."""
+def reference(setting: dict) -> tuple[xr.Dataset, heat1d.Params]:
+    """The default run's heat1d reference (TR-BDF2, config.yaml's grid) for another k and initial state,
+    and its parameters."""
     p = physics.params("heat1d", CONFIG["reference"]["heat1d"] | setting)
     ds = heat1d.solve(p)
     ds.attrs["params"] = json.dumps(dataclasses.asdict(p))
-    return ds
+    return ds, p
 
 
 @pytest.mark.parametrize("setting", SETTINGS.values(), ids=SETTINGS.keys())
 def test_heat1d_pinn_is_as_accurate_for_other_k_and_modes(tmp_path, setting):
-    torch.set_num_threads(1)
-    ref = reference(setting)
+    ref, p = reference(setting)
     train_run("heat1d", default_run("heat1d"), ref, tmp_path, CPU)
     evaluate_run(tmp_path / "model.pt", ref, tmp_path, CPU)
-    p = physics.params("heat1d", CONFIG["reference"]["heat1d"] | setting)
     exact = heat1d.exact(p, ref["x"].values[None, :], ref["t"].values[:, None])
     with xr.open_dataset(tmp_path / "prediction.nc") as pred:
         assert rel_l2(exact, pred["u"].values) <= 1e-6
@@ -61,8 +59,7 @@ def test_heat1d_pinn_is_as_accurate_for_other_k_and_modes(tmp_path, setting):
 
 @pytest.mark.parametrize("setting", SETTINGS.values(), ids=SETTINGS.keys())
 def test_inverse_pinn_estimates_other_k_to_the_cramer_rao_bound(tmp_path, setting):
-    torch.set_num_threads(1)
-    ref = reference(setting)
+    ref, _ = reference(setting)
     train_run("heat1d_inverse", default_run("heat1d_inverse"), ref, tmp_path, CPU)
     m = evaluate_run(tmp_path / "model.pt", ref, tmp_path, CPU)["metrics"]
     assert m["k_crlb_rel_std"] > 0
