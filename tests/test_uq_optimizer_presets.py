@@ -1,4 +1,4 @@
-"""The study presets (workflow/presets/uq.yaml, optimizers.yaml): they plan their study's jobs, reuse the default
+"""The study presets (workflow/presets/uq.yaml, optimizers.yaml, operator-study.yaml): they plan their study's jobs, reuse the default
 runs they share with config.yaml, pass the lint, and the study rules run for real on the smoke results."""
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from nnphys.neural_operator import config as operator_config
 from nnphys.pinn import config as pinn_config
 
 PRESETS = {"uq": ("uq_ensemble", "operator_mc_dropout", "uq_figures", "uq_tables"),
-           "optimizers": ("optimizer_figures", "optimizer_tables")}
+           "optimizers": ("optimizer_figures", "optimizer_tables"),
+           "operator-study": ("optimizer_figures", "optimizer_tables")}
 
 
 def resolved(*paths) -> dict:
@@ -52,6 +53,9 @@ def test_a_preset_plans_its_study_and_passes_the_lint(run_snakemake, tmp_path, p
 @pytest.mark.parametrize("preset, shared", [
     ("uq", {("operator", "poisson", "fno-s0"), ("pinn", "heat1d", "tanh-3x20-f64-s0")}),
     ("optimizers", {("operator", "poisson", "fno-s0"), ("pinn", "heat1d", "tanh-3x20-f64-s0")}),
+    ("operator-study", {("operator", t, f"{m}-s0") for t, models in
+                        {"poisson": ("fno", "unet", "encoder_decoder", "deeponet"),
+                         "heat2d": ("fno", "unet_shallow")}.items() for m in models}),
 ])
 def test_a_preset_reuses_the_default_runs_it_shares(preset, shared):
     """The shared runs train with the same settings as config.yaml's, so their results are taken as they are;

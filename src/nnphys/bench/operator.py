@@ -5,10 +5,10 @@ outside Snakemake, in a temporary folder: for each task and model it generates t
 the physics module, trains, evaluates, and reports
 
 * ``seconds_to_bar``: training wall time until the validation rel. L2 error (poisson: phi, E mean;
-  heat2d: one step) first reaches the bar (poisson: FNO 1e-2, U-Net and encoder-decoder 3e-2;
-  heat2d: 1e-3), null if never;
+  heat2d: one step) first reaches the bar of the model's architecture (the operator accuracy issue's bars,
+  ``BARS``: poisson FNO 1e-3, U-Net 5e-3, encoder-decoder 4e-2, DeepONet none; heat2d 2e-4), null if never;
 * the test metrics (rel. L2, heat2d one-step and 50-step rollout errors) and whether the bars hold
-  (heat2d also: rollout error at the last step <= 5e-2);
+  (heat2d also: rollout error at the last step <= 5e-3);
 * ``infer_samples_per_s`` and ``reference_samples_per_s`` (the physics module's batched solver on the
   same test inputs, same process) and their ratio.
 
@@ -44,8 +44,9 @@ from nnphys.neural_operator.config import TASKS, run_config
 from nnphys.run_names import run_name
 
 REPO = Path(__file__).resolve().parents[3]
-BARS = {"poisson": {"fno": 1e-2, "unet": 3e-2, "encoder_decoder": 3e-2}, "heat2d": {}}
-HEAT2D_ONE_STEP_BAR, HEAT2D_ROLLOUT_BAR = 1e-3, 5e-2
+# architecture -> test rel. L2 bar (poisson: mean over the outputs; heat2d: one step, every architecture)
+BARS = {"poisson": {"fno": 1e-3, "unet": 5e-3, "encoder_decoder": 4e-2}}
+HEAT2D_ONE_STEP_BAR, HEAT2D_ROLLOUT_BAR = 2e-4, 5e-3
 
 
 def merged(base: dict, over: dict) -> dict:
@@ -83,8 +84,9 @@ def bench_run(config: dict, task: str, model: str, data: Path, work: Path, devic
     out = work / task / run
     summary = train(cfg, data, out, device, show_progress=False)
     m = evaluate(out / "model.pt", data, out, device)["metrics"]
-    bar = BARS[task].get(model, HEAT2D_ONE_STEP_BAR if task == "heat2d" else None)
-    row = {"architecture": cfg["model"]["architecture"], "epochs": summary["epochs"],
+    arch = cfg["model"]["architecture"]
+    bar = HEAT2D_ONE_STEP_BAR if task == "heat2d" else BARS[task].get(arch)
+    row = {"architecture": arch, "epochs": summary["epochs"],
            "train_seconds": summary["train_seconds"], "bar": bar,
            "seconds_to_bar": seconds_to_bar(out / "history.nc", bar) if bar else None,
            "infer_samples_per_s": m["infer_samples_per_s"], "reference_samples_per_s": m["reference_samples_per_s"],
@@ -92,7 +94,7 @@ def bench_run(config: dict, task: str, model: str, data: Path, work: Path, devic
            "test": {k: m[k] for k in ("rel_l2_mean", "rel_l2_p95", "equivariance_error", "zero_shot_rel_l2",
                                       "one_step_rel_l2", "rollout_rel_l2_final") if k in m}}
     if task == "poisson":
-        row["bar_met"] = bool(bar is not None and m["rel_l2_mean"] <= bar)
+        row["bar_met"] = None if bar is None else bool(m["rel_l2_mean"] <= bar)  # DeepONet: reported, no bar
     else:
         row["bar_met"] = bool(m["one_step_rel_l2"] <= HEAT2D_ONE_STEP_BAR
                               and m["rollout_rel_l2_final"] <= HEAT2D_ROLLOUT_BAR)

@@ -108,7 +108,7 @@ def write_tables(groups: Mapping[str, Sequence[str | Path]], headline: Mapping[s
     for path in (csv, md):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     df.to_csv(csv, index=False, float_format="%.6g")
-    text = ["# Optimizer comparisons", "",
+    text = ["# Training comparisons (optimizers, schedules, architectures)", "",
             "epochs: operator epochs, PINN steps (full batch); updates: optimizer steps; test_error: the headline "
             "metric on the test split (operator) or the reference grid (PINN).", ""]
     for name, sub in df.groupby("comparison", sort=False):
