@@ -1,5 +1,6 @@
-"""The study presets (workflow/presets/uq.yaml, optimizers.yaml, operator-study.yaml): they plan their study's jobs, reuse the default
-runs they share with config.yaml, pass the lint, and the study rules run for real on the smoke results."""
+"""The study presets (workflow/presets/uq.yaml, optimizers.yaml, operator-study.yaml): they plan their study's jobs,
+reuse the default runs they share with config.yaml, pass the lint, and the study rules run for real on the smoke
+results."""
 
 from __future__ import annotations
 

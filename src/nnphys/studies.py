@@ -3,8 +3,8 @@ workflow reads it when it parses the rules).
 
     uq          predictive uncertainty: deep ensembles over the configured seeds of a model (section
                 ``uq.ensembles``), Monte Carlo dropout of the runs of a model with dropout (``uq.mc_dropout``)
-    optimizers  comparisons of runs of one problem that differ in their optimizer or schedule
-                (section ``optimizers``, one figure each)
+    optimizers  comparisons of runs of one problem that differ in their optimizer, schedule, epochs or
+                architecture (section ``optimizers``, one figure each)
 
 A study trains nothing of its own: its runs are ordinary runs of ``pinn.runs`` and ``operator.runs``
 (``<model>-s<seed>``), so a run the default config already made is reused from its results folder. Each

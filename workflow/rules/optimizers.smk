@@ -1,6 +1,7 @@
-# Optimizer comparisons (config section optimizers): runs of one problem trained with other optimizers or
-# schedules, read from their history.nc and metrics.json (never a model.pt): one figure per comparison,
-# figures/optimizers/<name>/training.png, and the table optimizers.csv, optimizers.md. The runs are ordinary
+# Training comparisons (config section optimizers): runs of one problem trained with other optimizers, schedules
+# or epochs, or of other architectures (the optimizers and operator-study presets), read from their history.nc
+# and metrics.json (never a model.pt): one figure per comparison, figures/optimizers/<name>/training.png, and the
+# table optimizers.csv, optimizers.md. The runs are ordinary
 # runs of pinn.runs and operator.runs (nnphys.studies), so a default run compared is reused.
 
 include: "optimizers_inputs.smk"
