@@ -1,10 +1,11 @@
 """The study presets (workflow/presets/uq.yaml, optimizers.yaml, operator-study.yaml): they plan their study's jobs,
 reuse the default runs they share with config.yaml, pass the lint, and the study rules run for real on the smoke
-results."""
+results. The Dirichlet preset trains config.yaml's Poisson operators on Dirichlet data, in a folder of its own."""
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import pandas as pd
@@ -67,6 +68,24 @@ def test_a_preset_reuses_the_default_runs_it_shares(preset, shared):
     assert {k for k in mine if k in default} == shared
     assert all(mine[k] == default[k] for k in shared)
     studies.check(study)
+
+
+def test_the_dirichlet_preset_trains_the_default_poisson_operators_on_dirichlet_data_elsewhere(run_snakemake,
+                                                                                                  tmp_path):
+    path = REPO / "workflow" / "presets" / "dirichlet.yaml"
+    default, preset = resolved(CONFIG), resolved(CONFIG, path)
+    assert (preset["reference"]["poisson"]["boundary"], preset["reference"]["poisson"]["solver"]) == ("dirichlet", "dst")
+    assert {k: v for k, v in preset["reference"]["poisson"].items() if k not in ("boundary", "solver")} == {
+        k: v for k, v in default["reference"]["poisson"].items() if k not in ("boundary", "solver")}
+    mine, theirs = train_configs(preset), train_configs(default)
+    assert set(mine) == {("operator", "poisson", f"{m}-s0") for m in ("fno", "unet", "encoder_decoder", "deeponet")}
+    assert all(mine[k] == theirs[k] for k in mine)  # trained as config.yaml trains them
+    result = run_snakemake(tmp_path, "-n", "--cores", "2", preset=path)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    planned = {job.rule for job in jobs(result.stdout)}
+    assert planned >= {"reference", "operator_train", "operator_evaluate", "report_summary"} and "pinn_train" not in planned
+    outputs = re.findall(r"^\s+output: (.*)$", result.stdout, flags=re.M)
+    assert outputs and all(path.startswith("results/dirichlet/") for line in outputs for path in line.split(", "))
 
 
 def test_the_uq_preset_asks_for_a_five_member_fno_ensemble():

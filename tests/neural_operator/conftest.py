@@ -21,6 +21,13 @@ def poisson_file(tmp_path):
 
 
 @pytest.fixture
+def dirichlet_poisson_file(tmp_path):
+    """The Poisson file on a Dirichlet lattice (phi = 0 on the boundary, DST solver)."""
+    return write(poisson, dataclasses.replace(POISSON, boundary="dirichlet", solver="dst"),
+                 tmp_path / "poisson-dirichlet.nc")
+
+
+@pytest.fixture
 def reseeded_poisson_file(tmp_path):
     """The Poisson file drawn with another seed: other samples, the same settings otherwise."""
     return write(poisson, dataclasses.replace(POISSON, seed=4), tmp_path / "poisson-seed4.nc")
@@ -40,7 +47,8 @@ def make_run_config(task, architecture, **training):
     """A tiny resolved run config (what the workflow passes to the trainer)."""
     model = {"fno": {"architecture": "fno", "width": 8, "modes": 4, "layers": 2},
              "unet": {"architecture": "unet", "width": 4, "depth": 2},
-             "encoder_decoder": {"architecture": "encoder_decoder", "width": 4, "depth": 2, "latent_channels": 4}}
+             "encoder_decoder": {"architecture": "encoder_decoder", "width": 4, "depth": 2, "latent_channels": 4},
+             "deeponet": {"architecture": "deeponet", "width": 16, "depth": 1, "basis": 8}}
     cfg = {"task": task, "arch": architecture, "seed": 0, "model": model[architecture],
            "split": {"val": 0.2, "test": 0.2, "seed": 0},
            "training": {"epochs": 3, "batch_size": 8, "lr": 3e-3, "weight_decay": 1e-4, "optimizer": "adamw",

@@ -56,6 +56,15 @@ def test_a_deeponet_runs_on_its_own_grid_only_and_is_periodic_if_asked():
     torch.testing.assert_close(y[:, 0, 1], 2 * y[:, 0, 0] ** 2 - 1)  # cos 2θ: the second harmonic
 
 
+def test_a_non_periodic_deeponet_reads_half_periods_whose_sines_vanish_on_the_boundary():
+    net = build("deeponet", 1, 1, shape=(16, 16), periodic=False, width=8, basis=4, harmonics=3)
+    y = net.points(torch.device("cpu"), torch.float64).view(16, 16, 2, 3, 2)  # (i, j, cos|sin, harmonic, axis)
+    sines, cosines = y[:, 0, 1, :, 0], y[:, 0, 0, :, 0]  # along the first axis
+    assert torch.all(sines[:, 0] > 0) and sines[[0, -1], 0].max() < 0.1  # one half period: zero at both edges
+    assert torch.all(cosines[[0, -1], :].abs() > 0.9)  # the cosines do not vanish there
+    torch.testing.assert_close(sines.flip(0), sines * torch.tensor([1.0, -1.0, 1.0], dtype=torch.float64))
+
+
 def test_build_gives_the_grid_only_to_models_built_for_one():
     assert build("deeponet", 1, 1, shape=(8, 8)).shape == (8, 8)
     assert build("fno", 1, 1, shape=(8, 8), **SMALL["fno"])(torch.randn(1, 1, 16, 16)).shape == (1, 1, 16, 16)
