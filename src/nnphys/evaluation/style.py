@@ -56,10 +56,6 @@ class Style:
             "image.cmap": self.cmap,
             "lines.linewidth": 1.2,
             "pdf.fonttype": 42,  # embed TrueType: text stays editable in the PDF
-            # matplotlib 3.11's PDF writer sizes its font subsets by ps.fonttype (256 glyphs for Type 3, the
-            # default): every glyph past U+00FF (the minus sign −, Greek letters) went into a second embedded copy
-            # of the font, which doubled the time of writing each PDF's fonts
-            "ps.fonttype": 42,
             "figure.constrained_layout.use": True,
         }
 
@@ -81,10 +77,15 @@ def save(fig: Any, png: str | Path, pdf: str | Path | None = None) -> None:
     The layout is solved once, for the PNG; the PDF reuses it (layout is most of
     the time a figure takes).
     """
+    # matplotlib 3.11's PDF writer sizes its font subsets by ps.fonttype, not pdf.fonttype: with Type 3's 256
+    # glyphs (the default) every glyph past U+00FF (the minus sign −, Greek letters) went into a second embedded
+    # copy of a TrueType font, which doubled the time of writing each PDF's fonts.
+    same_font_type = {"ps.fonttype": matplotlib.rcParams["pdf.fonttype"]}
     for path in (png, pdf):
         if path is not None:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-            fig.savefig(path)
+            with matplotlib.rc_context(same_font_type):
+                fig.savefig(path)
             fig.set_layout_engine("none")
 
 
