@@ -43,17 +43,18 @@ def test_same_seed_same_history_other_seed_differs(tmp_path):
 def test_resume_after_crash_reproduces_uninterrupted_run(tmp_path, monkeypatch, capsys):
     ref = heat_reference()
     run = tiny_run(phases=[{"optimizer": "adam", "steps": 20, "lr": 0.01}, {"optimizer": "lbfgs", "steps": 20},
-                           {"optimizer": "lm", "steps": 10}],
+                           {"optimizer": "ssbroyden", "steps": 20}, {"optimizer": "lm", "steps": 10}],
                    sampling={"method": "sobol", "n_pde": 64, "n_initial": 16, "n_boundary": 8, "resample_every": 10})
     train_run("heat1d", run, ref, tmp_path / "whole", CPU)
 
-    for crash_at in (10, 30):  # during adam, then during L-BFGS: killed right after a checkpoint is written
+    # during adam, L-BFGS, then SSBroyden: killed right after a checkpoint is written
+    for crash_at in (10, 30, 50):
         killed_after_checkpoint(monkeypatch, crash_at, train_run, "heat1d", run, ref, tmp_path / "resumed", CPU)
         # plain data only (L-BFGS history, phase index, RNG states): loads without unpickling code
         assert torch.load(tmp_path / "resumed" / "checkpoint.pt", weights_only=True)["step"] == crash_at
     capsys.readouterr()
     train_run("heat1d", run, ref, tmp_path / "resumed", CPU)
-    assert "at step 30" in capsys.readouterr().err  # a silent fresh start would also match the whole run
+    assert "at step 50" in capsys.readouterr().err  # a silent fresh start would also match the whole run
 
     whole, resumed = (load_checkpoint(tmp_path / d / "model.pt") for d in ("whole", "resumed"))
     assert all(torch.equal(whole["model"][k], resumed["model"][k]) for k in whole["model"])

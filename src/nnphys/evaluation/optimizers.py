@@ -43,6 +43,7 @@ class Run:
     error: np.ndarray
     updates: int
     result: dict
+    complex_error: np.ndarray | None = None  # nls PINN: the error of h = u + i v beside that of |h|
 
 
 def _sgd(momentum: float) -> str:
@@ -61,7 +62,8 @@ def describe_operator(tc: Mapping) -> str:
 
 def describe_phase(p: Mapping) -> str:
     """One PINN optimizer phase in words."""
-    name = {"adam": "Adam", "sgd": _sgd(p.get("momentum", 0.9)), "lbfgs": "L-BFGS", "lm": "Levenberg–Marquardt"}
+    name = {"adam": "Adam", "sgd": _sgd(p.get("momentum", 0.9)), "lbfgs": "L-BFGS", "lm": "Levenberg–Marquardt",
+            "ssbfgs": "SSBFGS", "ssbroyden": "SSBroyden", "bfgs": "BFGS"}
     text = name[p["optimizer"]] + (f", lr {p['lr']:g}" if "lr" in p else "")
     if p.get("schedule", "constant") != "constant":
         text += f", {p['schedule']} lr to ×{p['final_factor']:g}"
@@ -84,7 +86,8 @@ def read_run(folder: str | Path) -> Run:
     hist = read_dataset(folder / "history.nc", {loss: (STEP,), error: (STEP,), "wall_time": (STEP,)})
     updates = int(hist["updates"].values[-1]) if "updates" in hist else int(hist[STEP].values[-1])
     return Run(result["run"], stage, describe(stage, dataset_params(hist)), hist[STEP].values,
-               hist["wall_time"].values, hist[loss].values, hist[error].values, updates, result)
+               hist["wall_time"].values, hist[loss].values, hist[error].values, updates, result,
+               hist["rel_l2_complex"].values if "rel_l2_complex" in hist else None)
 
 
 def table(groups: Mapping[str, Sequence[str | Path]], headline: Mapping[str, str]) -> pd.DataFrame:

@@ -23,12 +23,19 @@ def headline(values: np.ndarray, outputs: tuple[str, ...]) -> np.ndarray:
     return values[..., 0]
 
 
+def errors(pred: np.ndarray, ref: np.ndarray, outputs: tuple[str, ...]) -> dict[str, float]:
+    """rel_l2 of the headline field, and for nls rel_l2_complex; both (nt, nx, n_outputs)."""
+    out = {"rel_l2": float(rel_l2(headline(ref, outputs), headline(pred, outputs)))}
+    if outputs == ("u", "v"):
+        out["rel_l2_complex"] = float(rel_l2(ref, pred))  # over both components: |h_p - h_r|²
+    return out
+
+
 def metrics(pred: np.ndarray, ref: np.ndarray, outputs: tuple[str, ...], residual: np.ndarray) -> dict[str, float]:
     """Metrics of ``pred`` vs ``ref``, both (nt, nx, n_outputs); ``residual`` |f| on the same grid."""
     hp, hr = headline(pred, outputs), headline(ref, outputs)
-    out = {"rel_l2": float(rel_l2(hr, hp)), "max_abs": float(np.max(np.abs(hp - hr))),
+    out = {**errors(pred, ref, outputs), "max_abs": float(np.max(np.abs(hp - hr))),
            "mean_abs_residual": float(np.mean(np.abs(residual)))}
     if outputs == ("u", "v"):
         out["rel_l2_abs"] = out["rel_l2"]
-        out["rel_l2_complex"] = float(rel_l2(ref, pred))  # over both components: |h_p - h_r|²
     return out

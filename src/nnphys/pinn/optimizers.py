@@ -10,6 +10,9 @@ A phase is a config dict: ``{"optimizer": "adam" | "sgd" | "lbfgs" | "lm", "step
   says why it stopped early.
 - lm: Levenberg–Marquardt (:mod:`nnphys.pinn.levenberg_marquardt`), initial damping ``mu``; for small
   networks only (it builds the full Jacobian).
+- ssbfgs / ssbroyden / bfgs: dense quasi-Newton with self-scaling (:mod:`nnphys.pinn.quasi_newton`),
+  strong-Wolfe line search, ``tolerance_grad`` and ``tolerance_change`` as L-BFGS's; networks up to ~10⁴
+  parameters.
 
 Every phase has one face, :meth:`Phase.advance`: up to n iterations on a batch of points, returning how
 many it did, why it stopped before its budget (L-BFGS and LM have their own stopping rules), and the
@@ -27,6 +30,7 @@ from collections.abc import Callable, Iterable, Sequence
 import torch
 
 from nnphys.pinn.levenberg_marquardt import LevenbergMarquardt
+from nnphys.pinn.quasi_newton import SelfScaledBroyden
 from nnphys.training.guard import check_finite
 from nnphys.training.schedules import scheduler
 
@@ -143,7 +147,40 @@ class LM(Phase):
         return done, stop, terms
 
 
-PHASES = {"adam": FirstOrder, "sgd": FirstOrder, "lbfgs": LBFGS, "lm": LM}
+class QuasiNewton(Phase):
+    """Dense (self-scaled) BFGS or Broyden iterations, each with its own line search."""
+
+    keeps_points = has_stop_rule = True
+
+    def _build(self):
+        spec = self.spec
+        return SelfScaledBroyden(self.params, self.kind, float(spec.get("tolerance_grad", 1e-9)),
+                                 float(spec.get("tolerance_change", 1e-12))), None
+
+    def advance(self, losses, batch, n, step):
+        last: Terms = {}
+
+        def closure():
+            for p in self.params:
+                p.grad = None
+            total, terms = evaluate(losses, batch, step)
+            total.backward()
+            last.update(terms)
+            return total
+
+        stop = None
+        for done in range(1, n + 1):
+            stop = self.optimizer.step(closure)
+            if stop:
+                break
+        if not last:  # every iteration of the chunk reused the point its predecessor evaluated
+            with torch.no_grad():
+                _, last = evaluate(losses, batch, step + done)
+        return done, stop, last
+
+
+PHASES = {"adam": FirstOrder, "sgd": FirstOrder, "lbfgs": LBFGS, "lm": LM,
+          "ssbfgs": QuasiNewton, "ssbroyden": QuasiNewton, "bfgs": QuasiNewton}
 
 
 def build(spec: dict, params: list[torch.nn.Parameter], start: int) -> Phase:

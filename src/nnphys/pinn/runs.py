@@ -2,6 +2,7 @@
 
     {out}/model.pt       plain dict: model state, optimizer state, step, config (+ physics, device, timings)
     {out}/history.nc     dim step: loss_total, loss_<term>, rel_l2 (NaN between evaluations), wall_time [s]
+                         (nls also rel_l2_complex, the error of h = u + i v)
                          (inverse runs also <coefficient>_hat, e.g. k_hat)
     {out}/prediction.nc  on the reference grid, the reference's variable names and dims
     {out}/metrics.json   {"kind": "pinn", problem, model, seed, run, device, train_seconds, steps, metrics}
@@ -34,6 +35,7 @@ from nnphys.run_names import run_name
 HISTORY_ATTRS = {
     "loss_total": ("1", "weighted total loss"),
     "rel_l2": ("1", "relative L2 error vs the reference (NaN where not evaluated)"),
+    "rel_l2_complex": ("1", "nls: relative L2 error of h = u + i v (NaN where not evaluated)"),
     "wall_time": ("s", "training wall time since the start of the run"),
     "step": ("1", "optimizer step"),
 }

@@ -30,11 +30,10 @@ import torch
 from torch import nn
 
 from nnphys.models.mlp import MLP
-from nnphys.norms import rel_l2
 from nnphys.pinn.constraints import TERMS, HardConstraints
 from nnphys.pinn.derivatives import jet, named
 from nnphys.pinn.inverse import Coefficients, noisy_samples, with_coefficients
-from nnphys.pinn.metrics import headline
+from nnphys.pinn.metrics import errors
 from nnphys.pinn.optimizers import Phase, Phases
 from nnphys.pinn.predict import on_grid
 from nnphys.pinn.problems import INPUTS, T_COL, X_COL, Spec
@@ -221,7 +220,7 @@ def train(run: dict[str, Any], spec: Spec, reference: Reference | None, workdir:
             row.update({f"{k}_hat": v.item() for k, v in model["unknowns"].values().items()})
         if reference is not None and (step % eval_every == 0 or step >= phases.total or stop):
             pred = on_grid(model["net"], reference.t, reference.x, constraints(model))
-            row["rel_l2"] = rel_l2(headline(reference.values, spec.outputs), headline(pred, spec.outputs))
+            row.update(errors(pred, reference.values, spec.outputs))
         history.add(row)
         bar.update(done)
         if stop or (phase.has_stop_rule and step == phase.end):

@@ -2,7 +2,8 @@
 
 - ``training``: the training loss (a, b) and the validation or reference error (c, d) of every compared run,
   against the epoch (PINN: full-batch step) on the left and the training wall time on the right, one line per
-  run, labelled with its optimizer and schedule and its final test error.
+  run, labelled with its optimizer and schedule and its final test error; NLS runs add the error of the complex
+  field h (dashed) to that of |h| (solid).
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ def optimizer_figures(name: str, folders: Sequence[str | Path], headline: Mappin
                         ok = finite_positive(y)
                         axes[row, col].plot(x[ok], y[ok], color=f"C{i}", marker="." if ok.sum() < 40 else None,
                                             ms=3, label=f"{r.run}: {r.optimizer}{final}")
+                    if r.complex_error is not None:
+                        ok = finite_positive(r.complex_error)
+                        axes[1, col].plot(x[ok], r.complex_error[ok], color=f"C{i}", ls="--", lw=0.8)
             for row, label in enumerate((loss_label, error_label)):
                 axes[row, 0].set_ylabel(f"{label} [-]")
                 for ax in axes[row]:

@@ -151,7 +151,14 @@ def plot_history(hist: xr.Dataset, ref: xr.Dataset, style: st.Style, out_dir: st
                 total = name == "loss_total"
                 _plot_logy(axes[0, col], x, hist[name].values, color="k" if total else None,
                            lw=1.6 if total else 1.0, label=name.removeprefix("loss_"))
-            _plot_logy(axes[1, col], x, hist["rel_l2"].values, color="C3", marker=".", ms=3)
+            if "rel_l2_complex" in hist:  # nls: the headline |h| and the complex field h
+                _plot_logy(axes[1, col], x, hist["rel_l2"].values, color="C3", marker=".", ms=3, label="|h|")
+                _plot_logy(axes[1, col], x, hist["rel_l2_complex"].values, color="C0", marker=".", ms=3,
+                           label="h = u + i v")
+                if col == 0:
+                    axes[1, col].legend()
+            else:
+                _plot_logy(axes[1, col], x, hist["rel_l2"].values, color="C3", marker=".", ms=3)
             axes[0, col].set_ylabel("loss [-]")
             axes[1, col].set_ylabel("relative L2 error [-]")
             for row, name in enumerate(estimated, start=2):
