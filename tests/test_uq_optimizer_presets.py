@@ -1,4 +1,4 @@
-"""The study presets (workflow/presets/uq.yaml, optimizers.yaml, operator-study.yaml): they plan their study's jobs,
+"""The study presets (workflow/presets/uq.yaml, optimizers.yaml, operator-study.yaml, pinn-study.yaml): they plan their study's jobs,
 reuse the default runs they share with config.yaml, pass the lint, and the study rules run for real on the smoke
 results. The Dirichlet preset trains config.yaml's Poisson operators on Dirichlet data, in a folder of its own."""
 
@@ -21,7 +21,8 @@ from nnphys.pinn import config as pinn_config
 
 PRESETS = {"uq": ("uq_ensemble", "operator_mc_dropout", "uq_figures", "uq_tables"),
            "optimizers": ("optimizer_figures", "optimizer_tables"),
-           "operator-study": ("optimizer_figures", "optimizer_tables")}
+           "operator-study": ("optimizer_figures", "optimizer_tables"),
+           "pinn-study": ("pinn_train", "optimizer_figures", "optimizer_tables")}
 
 
 def resolved(*paths) -> dict:
@@ -58,6 +59,8 @@ def test_a_preset_plans_its_study_and_passes_the_lint(run_snakemake, tmp_path, p
     ("operator-study", {("operator", t, f"{m}-s0") for t, models in
                         {"poisson": ("fno", "unet", "encoder_decoder", "deeponet"),
                          "heat2d": ("fno", "unet_shallow")}.items() for m in models}),
+    ("pinn-study", {("pinn", "nls", "tanh-4x40-periodic-f64-s0"), ("pinn", "heat1d", "tanh-3x20-f64-s0")}
+     | {("operator", t, r) for t, r in operator_config.runs(resolved(CONFIG)["operator"])}),
 ])
 def test_a_preset_reuses_the_default_runs_it_shares(preset, shared):
     """The shared runs train with the same settings as config.yaml's, so their results are taken as they are;

@@ -106,7 +106,7 @@ def test_filling_defaults_leaves_a_problems_overrides_unset(repo):
     section = workflow_section(repo)
     section["eval_every"] = 7
     assert "eval_every" not in section["problems"]["nls"]
-    assert pinn_config.run_config(section, "nls", "tanh-4x64-periodic-s0")["training"]["eval_every"] == 7
+    assert pinn_config.run_config(section, "nls", "tanh-4x40-periodic-f64-s0")["training"]["eval_every"] == 7
 
 
 def test_a_runs_own_phases_replace_its_problems_and_nothing_else(repo):

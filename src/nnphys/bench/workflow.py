@@ -37,11 +37,12 @@ from nnphys.stages import STAGES
 
 REPO = Path(__file__).resolve().parents[3]
 # The default run's bars: wall seconds, and (run, metric) upper bounds of the runs config.yaml trains
-# (heat1d: the PINN accuracy issue's 1e-6, stricter than the default-run issue's 1e-4).
+# (heat1d 1e-6, NLS 3e-3 of |h| and 1e-2 of h: the PINN accuracy issue's, stricter than the default-run issue's).
 TIME_BARS = {"run": 720.0, "rerun_nothing_changed": 10.0, "figures_after_report_change": 20.0}
 METRIC_BARS = {
     ("pinn/heat1d/tanh-3x20-f64-s0", "rel_l2"): 1e-6,
-    ("pinn/nls/tanh-4x64-periodic-s0", "rel_l2"): 3e-2,
+    ("pinn/nls/tanh-4x40-periodic-f64-s0", "rel_l2"): 3e-3,
+    ("pinn/nls/tanh-4x40-periodic-f64-s0", "rel_l2_complex"): 1e-2,
     ("pinn/heat1d_inverse/tanh-3x20-f64-s0", "k_rel_error"): 1e-2,
     ("operator/poisson/fno-s0", "rel_l2_mean"): 1e-2,
     ("operator/poisson/unet-s0", "rel_l2_mean"): 3e-2,
