@@ -45,3 +45,12 @@ def test_a_bar_holds_only_when_its_value_is_there_and_within():
     assert result["pinn/heat1d/tanh-3x20-f64-s0.rel_l2"] == {"value": 5e-7, "bar": 1e-6, "met": True}
     assert result["pinn/nls/tanh-4x40-periodic-f64-s0.rel_l2"] == {"value": 5e-3, "bar": 3e-3, "met": False}
     assert result["operator/poisson/fno-s0.rel_l2_mean"] == {"value": None, "bar": 1e-2, "met": False}
+
+
+def test_the_pinn_bench_times_config_yamls_nls_run_on_its_reference():
+    """bench pinn's NLS time-to-accuracy trains the default run's NLS PINN, exactly as config.yaml sets it."""
+    from nnphys.bench.pinn import nls_setup
+
+    run, s, ref = nls_setup()
+    assert run["model_name"] == "tanh-4x40-periodic-f64" and run["training"]["phases"][-1]["optimizer"] == "ssbroyden"
+    assert s.outputs == ("u", "v") and ref.values.shape == (201, 256, 2)

@@ -63,7 +63,7 @@ def describe_operator(tc: Mapping) -> str:
 def describe_phase(p: Mapping) -> str:
     """One PINN optimizer phase in words."""
     name = {"adam": "Adam", "sgd": _sgd(p.get("momentum", 0.9)), "lbfgs": "L-BFGS", "lm": "Levenberg–Marquardt",
-            "ssbfgs": "SSBFGS", "ssbroyden": "SSBroyden", "bfgs": "BFGS"}
+            "ssbfgs": "SSBFGS", "ssbroyden": "SSBroyden", "bfgs": "BFGS", "gn": "Gauss–Newton (CG)", "engd": "ENGD (CG)"}
     text = name[p["optimizer"]] + (f", lr {p['lr']:g}" if "lr" in p else "")
     if p.get("schedule", "constant") != "constant":
         text += f", {p['schedule']} lr to ×{p['final_factor']:g}"

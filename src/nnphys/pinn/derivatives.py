@@ -171,6 +171,46 @@ class JetPass:
         o[0].add_(self.bs[-1])
         out.copy_(o)
 
+    def tangent(self, dh0: torch.Tensor | None, dws: Sequence[torch.Tensor | None],
+                dbs: Sequence[torch.Tensor | None]) -> torch.Tensor:
+        """Forward-mode derivative of the pass's output (K, N, d_out) along tangents of its input ``dh0``
+        (K, N, f0) and of the weights ``dws`` and biases ``dbs`` (None: zero), from the lines above:
+
+            affine  ȧ = Ẇ h + W ḣ (+ ḃ on the value slot)
+            σ:      ṡ = σ' ȧ,   (s')˙ = σ'' ȧ a' + σ' (a')˙,
+                    (s'')˙ = σ''' ȧ a'² + 2 σ'' a' (a')˙ + σ'' ȧ a'' + σ' (a'')˙
+
+        This is what matrix-free Gauss–Newton needs: J v, the residuals' change along a weight direction v."""
+        k, n_first, sel = self.k, self.n_first, self.sel
+        with torch.no_grad():
+            out = self.hs[0][0].new_empty(self.k, self.n, self.ws[-1].shape[0])
+            for c, r in enumerate(self.chunks):
+                dh = dh0[:, r] if dh0 is not None else None
+                for l, (w, dw, db) in enumerate(zip(self.ws, dws, dbs)):
+                    h = self.hs[c][l]
+                    m = h.shape[1]
+                    dz = (torch.mm(h.reshape(k * m, -1), dw.t()) if dw is not None
+                          else h.new_zeros(k * m, w.shape[0])).view(k, m, -1)
+                    if dh is not None:
+                        dz.view(k * m, -1).addmm_(dh.reshape(k * m, -1), w.t())
+                    if db is not None:
+                        dz[0].add_(db)
+                    if l == len(self.ws) - 1:
+                        out[:, r] = dz
+                        break
+                    z, d1, s = self.zs[c][l], self.d1s[c][l], self.hs[c][l + 1][0]
+                    d2, d3 = self.higher(s, d1, bool(sel))
+                    dh = torch.empty_like(dz)
+                    torch.mul(dz[0], d1, out=dh[0])
+                    for j in range(1, 1 + n_first):
+                        torch.mul(dz[j], d1, out=dh[j]).addcmul_(z[j] * d2, dz[0])
+                    for j, i in enumerate(sel):
+                        zi, dzi, zj = z[1 + i], dz[1 + i], z[1 + n_first + j]
+                        t = torch.mul(dz[1 + n_first + j], d1)
+                        t.addcmul_(d3 * dz[0], zi * zi).addcmul_(d2 * zi, dzi, value=2).addcmul_(d2 * dz[0], zj)
+                        dh[1 + n_first + j] = t
+        return out
+
     def backward(self, g_out: torch.Tensor, input_grad: bool = False,
                  per_row: Callable[[int, slice, torch.Tensor, torch.Tensor], None] | None = None):
         """Backpropagate ``g_out`` (K, N, d_out), the gradient of a scalar w.r.t. the pass's output.
@@ -245,6 +285,10 @@ class _MLPJet(torch.autograd.Function):
         if tape is not None:
             tape.append(jet_pass)
         return out
+
+    @staticmethod
+    def jvp(ctx, dh0, n_first, sel, activation, tape, *dparams):
+        return ctx.jet_pass.tangent(dh0, dparams[0::2], dparams[1::2])
 
     @staticmethod
     @torch.autograd.function.once_differentiable

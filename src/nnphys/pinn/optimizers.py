@@ -10,6 +10,9 @@ A phase is a config dict: ``{"optimizer": "adam" | "sgd" | "lbfgs" | "lm", "step
   says why it stopped early.
 - lm: Levenberg–Marquardt (:mod:`nnphys.pinn.levenberg_marquardt`), initial damping ``mu``; for small
   networks only (it builds the full Jacobian).
+- gn / engd: matrix-free Gauss–Newton (LM-damped, initial ``mu``) and energy natural gradient (grid line
+  search, fixed regularization ``mu``), each step solved by ``cg_iterations`` of conjugate gradients at most
+  (:mod:`nnphys.pinn.gauss_newton`): no Jacobian is formed, so any network size.
 - ssbfgs / ssbroyden / bfgs: dense quasi-Newton with self-scaling (:mod:`nnphys.pinn.quasi_newton`),
   strong-Wolfe line search, ``tolerance_grad`` and ``tolerance_change`` as L-BFGS's; networks up to ~10⁴
   parameters.
@@ -29,6 +32,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 import torch
 
+from nnphys.pinn.gauss_newton import GaussNewton
 from nnphys.pinn.levenberg_marquardt import LevenbergMarquardt
 from nnphys.pinn.quasi_newton import SelfScaledBroyden
 from nnphys.training.guard import check_finite
@@ -130,12 +134,19 @@ class LBFGS(Phase):
 
 
 class LM(Phase):
-    """Levenberg–Marquardt steps (each evaluates the loss itself); the terms are evaluated once a chunk."""
+    """Levenberg–Marquardt or matrix-free Gauss–Newton / ENGD steps (each evaluates the loss itself); the
+    terms are evaluated once a chunk."""
 
     keeps_points = has_stop_rule = True
 
     def _build(self):
-        return LevenbergMarquardt(self.params, mu=float(self.spec.get("mu", 1e-3))), None
+        spec = self.spec
+        if self.kind == "lm":
+            return LevenbergMarquardt(self.params, mu=float(spec.get("mu", 1e-3))), None
+        engd = self.kind == "engd"
+        return GaussNewton(self.params, line_search=engd, mu=float(spec.get("mu", 1e-8 if engd else 1e-3)),
+                           cg_iterations=int(spec.get("cg_iterations", 50)),
+                           cg_tolerance=float(spec.get("cg_tolerance", 1e-4))), None
 
     def advance(self, losses, batch, n, step):
         for done in range(1, n + 1):
@@ -179,7 +190,7 @@ class QuasiNewton(Phase):
         return done, stop, last
 
 
-PHASES = {"adam": FirstOrder, "sgd": FirstOrder, "lbfgs": LBFGS, "lm": LM,
+PHASES = {"adam": FirstOrder, "sgd": FirstOrder, "lbfgs": LBFGS, "lm": LM, "gn": LM, "engd": LM,
           "ssbfgs": QuasiNewton, "ssbroyden": QuasiNewton, "bfgs": QuasiNewton}
 
 
