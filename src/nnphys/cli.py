@@ -104,7 +104,7 @@ def cmd_uq_tables(args: argparse.Namespace) -> None:
 def cmd_optimizer_tables(args: argparse.Namespace) -> None:
     from nnphys.evaluation.optimizers import write_tables
 
-    write_tables(args.groups, args.headline, args.csv, args.md)
+    write_tables(args.groups, args.headline, args.csv, args.md, args.reach)
 
 
 def cmd_summary(args: argparse.Namespace) -> None:
@@ -273,6 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("optimizer-tables", help="final numbers (CSV, Markdown) of optimizer comparisons")
     p.add_argument("--groups", type=_json, required=True, help="JSON {comparison: [run folder, ...]}")
     p.add_argument("--headline", type=_json, default={}, help="JSON {problem: headline metric}")
+    p.add_argument("--reach", type=_json, default={}, help="JSON {comparison: [error level, ...]}: seconds to each")
     p.add_argument("--csv", required=True)
     p.add_argument("--md", required=True)
     p.set_defaults(func=cmd_optimizer_tables)

@@ -84,6 +84,18 @@ def test_the_table_has_each_runs_final_numbers(runs, tmp_path):
     assert read_run(runs["heat1d_mlp"][1]).error[4] == 1e-3  # NaN where the PINN did not evaluate
 
 
+def test_the_table_gives_the_seconds_to_each_error_level(runs, tmp_path):
+    df = write_tables(runs, {}, tmp_path / "o.csv", tmp_path / "o.md", reach={"heat1d_mlp": [1e-2, 1e-5, 1e-6]})
+    pinn = df[df["comparison"] == "heat1d_mlp"]
+    # the PINN evaluates every 50 steps at 0.1 s a step: both reach 1e-2 at step 50; only LM (6e-6) reaches 1e-5
+    assert list(pinn["s_to_0.01"]) == [5.0, 5.0]
+    assert pinn["s_to_1e-05"].iloc[0] == 5.0 and np.isnan(pinn["s_to_1e-05"].iloc[1])
+    assert pinn["s_to_1e-06"].isna().all() and df.loc[df["comparison"] == "poisson_fno", "s_to_0.01"].isna().all()
+    md = (tmp_path / "o.md").read_text()
+    assert "| s_to_0.01 | s_to_1e-05 | s_to_1e-06 |" in md and "| 5 | 5 | never |" in md
+    assert md.split("## heat1d_mlp")[0].count("s_to_") == 1  # the operator comparison asked for none (the legend)
+
+
 @pytest.mark.parametrize("name", ["poisson_fno", "heat1d_mlp"])
 def test_one_figure_per_comparison(runs, tmp_path, name):
     assert main(["figures", "optimizers", "--run", name, "--runs", *map(str, runs[name]), "--style", '{"dpi": 40}',

@@ -42,6 +42,7 @@ rule optimizer_tables:
     params:
         groups=as_json({name: compared_runs(name) for name in optimizer_groups()}),
         headline=as_json(config["report"]["headline"]),
+        reach=as_json({name: c["reach"] for name, c in config["optimizers"].items()}),
         code=fingerprint("report"),
     threads: SINGLE_THREAD
     log:
@@ -52,4 +53,4 @@ rule optimizer_tables:
         "../../envs/nnphys.yaml"
     shell:
         "python -m nnphys optimizer-tables --groups {params.groups:q} --headline {params.headline:q} "
-        "--csv {output.csv:q} --md {output.md:q} > {log:q} 2>&1"
+        "--reach {params.reach:q} --csv {output.csv:q} --md {output.md:q} > {log:q} 2>&1"

@@ -90,8 +90,20 @@ def read_run(folder: str | Path) -> Run:
                hist["rel_l2_complex"].values if "rel_l2_complex" in hist else None)
 
 
-def table(groups: Mapping[str, Sequence[str | Path]], headline: Mapping[str, str]) -> pd.DataFrame:
-    """One row per compared run: comparison, run, optimizer, epochs, updates, time, final loss, test error."""
+def seconds_to(run: Run, level: float) -> float:
+    """Training wall time (s) at which ``run``'s error curve first reached ``level`` or below; NaN if it never did."""
+    hit = np.flatnonzero(np.nan_to_num(run.error, nan=np.inf) <= level)
+    return float(run.wall[hit[0]]) if hit.size else np.nan
+
+
+def reach_column(level: float) -> str:
+    return f"s_to_{level:g}"
+
+
+def table(groups: Mapping[str, Sequence[str | Path]], headline: Mapping[str, str],
+          reach: Mapping[str, Sequence[float]] | None = None) -> pd.DataFrame:
+    """One row per compared run: comparison, run, optimizer, epochs, updates, time, final loss, test error, and the
+    seconds its error curve took to reach each level of ``reach[comparison]``."""
     rows = []
     for name, folders in groups.items():
         for r in map(read_run, folders):
@@ -100,23 +112,28 @@ def table(groups: Mapping[str, Sequence[str | Path]], headline: Mapping[str, str
                          "epochs": int(r.epoch[-1]), "updates": r.updates,
                          "train_seconds": float(r.result.get("train_seconds") or np.nan),
                          "final_loss": float(r.loss[-1]), "metric": metric,
-                         "test_error": float(r.result["metrics"][metric]) if metric else np.nan})
+                         "test_error": float(r.result["metrics"][metric]) if metric else np.nan,
+                         **{reach_column(v): seconds_to(r, v) for v in (reach or {}).get(name, ())}})
     return pd.DataFrame(rows)
 
 
 def write_tables(groups: Mapping[str, Sequence[str | Path]], headline: Mapping[str, str], csv: str | Path,
-                 md: str | Path) -> pd.DataFrame:
-    """``optimizers.csv`` and ``optimizers.md`` of the comparisons ``groups`` ({name: run folders})."""
-    df = table(groups, headline)
+                 md: str | Path, reach: Mapping[str, Sequence[float]] | None = None) -> pd.DataFrame:
+    """``optimizers.csv`` and ``optimizers.md`` of the comparisons ``groups`` ({name: run folders}); ``reach``
+    ({name: error levels}) adds the seconds each run took to reach each level ("never" in the Markdown)."""
+    df = table(groups, headline, reach)
     for path in (csv, md):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     df.to_csv(csv, index=False, float_format="%.6g")
     text = ["# Training comparisons (optimizers, schedules, architectures)", "",
             "epochs: operator epochs, PINN steps (full batch); updates: optimizer steps; test_error: the headline "
-            "metric on the test split (operator) or the reference grid (PINN).", ""]
+            "metric on the test split (operator) or the reference grid (PINN); s_to_<level>: training seconds until "
+            "the validation (PINN: reference) error first reached that level.", ""]
     for name, sub in df.groupby("comparison", sort=False):
+        levels = [reach_column(v) for v in (reach or {}).get(name, ())]
         cols = ["run", "optimizer", "epochs", "updates", "train_seconds", "final_loss", "metric", "test_error"]
-        cells = [[fmt(r[c]) if isinstance(r[c], float) else str(r[c]) for c in cols] for _, r in sub.iterrows()]
-        text += [f"## {name} ({sub['problem'].iloc[0]})", "", markdown_table(cells, cols), ""]
+        cells = [[fmt(r[c]) if isinstance(r[c], float) else str(r[c]) for c in cols]
+                 + [fmt(r[c]) if r[c] == r[c] else "never" for c in levels] for _, r in sub.iterrows()]
+        text += [f"## {name} ({sub['problem'].iloc[0]})", "", markdown_table(cells, cols + levels), ""]
     Path(md).write_text("\n".join(text))
     return df
