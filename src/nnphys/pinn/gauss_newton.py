@@ -16,8 +16,15 @@ iteration is one forward-mode pass (J v: the jet pass's tangent, :meth:`JetPass.
   step length η is the best of a grid η = 2⁰, 2⁻¹, …, 2⁻¹⁰ (a decrease is required).
 
 CG runs ``cg_iterations`` at most, stopping when the residual of the linear system has fallen by
-``cg_tolerance``; without a preconditioner it converges slowly on the ill-conditioned JᵀJ of a PINN,
-which is the price of scaling past LM's dense Jacobian.
+``cg_tolerance``. Plain CG converges slowly on the ill-conditioned JᵀJ of a PINN, whose spectrum falls
+over many decades; ``nystrom_rank`` s > 0 preconditions it (NysNewton-CG, Rathore et al. 2024) with the
+randomized Nyström approximation JᵀJ ≈ U Λ Uᵀ of rank s (Frangella, Tropp & Udell 2023), built each step
+from s products with JᵀJ:
+
+    P⁻¹ = (λ_s + μ) U (Λ + μ I)⁻¹ Uᵀ + (I - U Uᵀ),
+
+which maps the s largest eigenvalues of JᵀJ + μ I near λ_s + μ, so CG sees the condition number of the
+rest of the spectrum.
 """
 
 from __future__ import annotations
@@ -75,39 +82,76 @@ def products(losses, batch, params) -> tuple[torch.Tensor, Callable, Callable]:
 
 
 def conjugate_gradient(matvec: Callable[[torch.Tensor], torch.Tensor], b: torch.Tensor, iterations: int,
-                       tolerance: float) -> tuple[torch.Tensor, int]:
-    """x with A x ≈ b for symmetric positive definite A given by ``matvec``; (x, iterations done)."""
+                       tolerance: float, precondition: Callable[[torch.Tensor], torch.Tensor] | None = None
+                       ) -> tuple[torch.Tensor, int]:
+    """x with A x ≈ b for symmetric positive definite A given by ``matvec``, preconditioned by the symmetric
+    positive definite ``precondition`` (v ↦ P⁻¹ v; None: none); (x, iterations done). It stops when
+    ||b - A x|| ≤ ``tolerance`` ||b||."""
     x = torch.zeros_like(b)
-    r, p = b.clone(), b.clone()
-    rs, stop = float(r @ r), tolerance ** 2 * float(b @ b)
+    r = b.clone()
+    z = precondition(r) if precondition else r
+    p = z.clone()
+    rz, stop = float(r @ z), tolerance ** 2 * float(b @ b)
     for i in range(1, iterations + 1):
         ap = matvec(p)
-        alpha = rs / float(p @ ap)
+        alpha = rz / float(p @ ap)
         x.add_(p, alpha=alpha)
         r.sub_(ap, alpha=alpha)
-        rs_new = float(r @ r)
-        if rs_new <= stop:
+        if float(r @ r) <= stop:
             return x, i
-        p.mul_(rs_new / rs).add_(r)
-        rs = rs_new
+        z = precondition(r) if precondition else r
+        rz_new = float(r @ z)
+        p.mul_(rz_new / rz).add_(z)
+        rz = rz_new
     return x, iterations
+
+
+def nystrom(matvec: Callable[[torch.Tensor], torch.Tensor], n: int, rank: int, generator: torch.Generator,
+            like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(U (n, rank), λ (rank,), descending): the randomized Nyström approximation A ≈ U diag(λ) Uᵀ of the
+    symmetric positive semidefinite A (n × n) given by ``matvec``, from ``rank`` products with it (Frangella,
+    Tropp & Udell 2023, Algorithm 2.1: a Gaussian test matrix, a shift ν of the order of rounding for
+    stability). Exact when A has rank ≤ ``rank``."""
+    omega = torch.randn(n, rank, generator=generator, dtype=torch.float64)
+    omega = torch.linalg.qr(omega).Q.to(like)
+    y = torch.stack([matvec(omega[:, j]) for j in range(rank)], 1)
+    nu = math.sqrt(n) * torch.finfo(y.dtype).eps * torch.linalg.matrix_norm(y, ord=2)
+    y_nu = y + nu * omega
+    lower = torch.linalg.cholesky(omega.T @ y_nu)
+    b = torch.linalg.solve_triangular(lower, y_nu.T, upper=False).T  # Y_ν L⁻ᵀ
+    u, sigma, _ = torch.linalg.svd(b, full_matrices=False)
+    return u, (sigma ** 2 - nu).clamp_min(0)
+
+
+def nystrom_preconditioner(u: torch.Tensor, lam: torch.Tensor, mu: float) -> Callable[[torch.Tensor], torch.Tensor]:
+    """v ↦ P⁻¹ v for A + μ I with A ≈ U diag(λ) Uᵀ (the module docstring's P⁻¹)."""
+    scale = (lam[-1] + mu) / (lam + mu)
+
+    def apply(v: torch.Tensor) -> torch.Tensor:
+        c = u.T @ v
+        return v + u @ ((scale - 1) * c)
+
+    return apply
 
 
 class GaussNewton:
     """Matrix-free Gauss–Newton (``line_search`` False: LM-damped) or ENGD steps on ``params``."""
 
     def __init__(self, params, line_search: bool, mu: float, cg_iterations: int, cg_tolerance: float,
-                 mu_max: float = 1e10):
+                 mu_max: float = 1e10, nystrom_rank: int = 0):
         self.params = list(params)
         self.line_search, self.mu, self.mu_max = line_search, float(mu), float(mu_max)
         self.cg_iterations, self.cg_tolerance = int(cg_iterations), float(cg_tolerance)
+        self.rank = min(int(nystrom_rank), sum(p.numel() for p in self.params))
+        self.sketches = 0  # Nyström sketches drawn so far: sketch i uses seed i, so a resumed run draws the same
         self.cg_done = 0  # CG iterations of the last step (for the log)
 
     def state_dict(self) -> dict:
-        return {"mu": self.mu}
+        return {"mu": self.mu, "sketches": self.sketches}
 
     def load_state_dict(self, state: dict) -> None:
         self.mu = float(state["mu"])
+        self.sketches = int(state.get("sketches", 0))
 
     def _assign(self, flat: torch.Tensor) -> None:
         with torch.no_grad():
@@ -123,10 +167,16 @@ class GaussNewton:
         """(L, solve) at the current parameters: solve(μ) is δ with (JᵀJ + μ I) δ = -Jᵀ r, by CG."""
         r, jt, jv = products(losses, batch, self.params)
         g = jt(r)
+        sketch = None
+        if self.rank:
+            sketch = nystrom(lambda v: jt(jv(v)), g.numel(), self.rank,
+                             torch.Generator().manual_seed(self.sketches), g)
+            self.sketches += 1
 
         def solve(mu: float) -> torch.Tensor:
+            precondition = nystrom_preconditioner(*sketch, mu) if sketch else None
             delta, self.cg_done = conjugate_gradient(lambda v: jt(jv(v)) + mu * v, -g, self.cg_iterations,
-                                                     self.cg_tolerance)
+                                                     self.cg_tolerance, precondition)
             return delta
 
         return float(r @ r), solve

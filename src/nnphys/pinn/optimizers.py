@@ -11,7 +11,8 @@ A phase is a config dict: ``{"optimizer": "adam" | "sgd" | "lbfgs" | "lm", "step
 - lm: Levenberg–Marquardt (:mod:`nnphys.pinn.levenberg_marquardt`), initial damping ``mu``; for small
   networks only (it builds the full Jacobian).
 - gn / engd: matrix-free Gauss–Newton (LM-damped, initial ``mu``) and energy natural gradient (grid line
-  search, fixed regularization ``mu``), each step solved by ``cg_iterations`` of conjugate gradients at most
+  search, fixed regularization ``mu``), each step solved by ``cg_iterations`` of conjugate gradients at most,
+  preconditioned by a randomized Nyström approximation of rank ``nystrom_rank`` if > 0
   (:mod:`nnphys.pinn.gauss_newton`): no Jacobian is formed, so any network size.
 - ssbfgs / ssbroyden / bfgs: dense quasi-Newton with self-scaling (:mod:`nnphys.pinn.quasi_newton`),
   strong-Wolfe line search, ``tolerance_grad`` and ``tolerance_change`` as L-BFGS's; networks up to ~10⁴
@@ -146,7 +147,8 @@ class LM(Phase):
         engd = self.kind == "engd"
         return GaussNewton(self.params, line_search=engd, mu=float(spec.get("mu", 1e-8 if engd else 1e-3)),
                            cg_iterations=int(spec.get("cg_iterations", 50)),
-                           cg_tolerance=float(spec.get("cg_tolerance", 1e-4))), None
+                           cg_tolerance=float(spec.get("cg_tolerance", 1e-4)),
+                           nystrom_rank=int(spec.get("nystrom_rank", 0))), None
 
     def advance(self, losses, batch, n, step):
         for done in range(1, n + 1):
