@@ -67,6 +67,10 @@ def test_a_bad_override_is_refused_naming_its_key(repo, override, key):
     ({"poisson": {"n": 20}}, {"architecture": "fno"}, "operator.models.m.modes"),  # the default, 12 modes
     ({"poisson": {"n": 32, "boundary": "dirichlet", "solver": "dst"}}, {"architecture": "fno", "modes": 21},
      "operator.models.m.modes"),  # zero-padded to 40: 20 modes fit
+    ({"poisson": {"n": 32, "boundary": "dirichlet", "solver": "dst"}},
+     {"architecture": "fno", "modes": 33, "spectral_basis": "sine"}, "operator.models.m.modes"),  # 32 sines
+    ({"poisson": {"n": 32}}, {"architecture": "fno", "modes": 8, "spectral_basis": "sine"},
+     "operator.models.m.spectral_basis"),  # a periodic lattice has no sine eigenbasis
 ])
 def test_a_model_too_big_for_its_lattice_is_refused_naming_the_key(repo, reference, model, key):
     cfg = workflow_config(repo, reference=reference,

@@ -16,6 +16,13 @@ to a finer grid of the same domain (zero-shot super-resolution). Without grid
 coordinates as inputs the model commutes exactly with periodic translations.
 Non-periodic fields are zero-padded by a quarter of each side before the FFT and
 cropped after, so the FFT's periodicity does not couple opposite edges.
+
+``spectral_basis="sine"`` is the FNO of a Dirichlet lattice (values on the n interior nodes x_i = i/(n+1) of a
+box whose boundary holds zero): its spectral layers analyse in the lattice's own eigenbasis, the
+orthonormal DST-I sines sin(k pi x_i), k = 1..modes, in which the 5-point Laplacian with zero boundary values
+is diagonal (as the periodic one is in the Fourier basis), and synthesize from sines and cosines of the same
+k along each axis (a central difference maps sin(k pi x) to cos(k pi x) times a factor of k: what E = -grad phi
+needs). No padding; the weights act on physical modes, so a finer lattice of the same box runs the same model.
 """
 
 from __future__ import annotations
@@ -69,19 +76,67 @@ class SpectralConv2d(nn.Module):
         return torch.fft.irfft2(out, s=(h, w))
 
 
+def half_period_bases(n: int, modes: int, like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(S, C), each (modes, n): sqrt(2/(n+1)) sin(k pi x_i) and cos(k pi x_i), k = 1..modes, at the interior
+    nodes x_i = i/(n+1), i = 1..n; the rows of S are orthonormal (the DST-I)."""
+    x = torch.arange(1, n + 1, dtype=torch.float64) / (n + 1)
+    k = torch.arange(1, modes + 1, dtype=torch.float64)
+    phase = math.pi * k[:, None] * x[None, :]
+    scale = math.sqrt(2 / (n + 1))
+    return (scale * torch.sin(phase)).to(like), (scale * torch.cos(phase)).to(like)
+
+
+class SineSpectralConv2d(nn.Module):
+    """Spectral convolution of a Dirichlet lattice: sine coefficients a = S v Sᵀ of the lowest ``modes`` x ``modes``
+    half-period harmonics, a learned ``(C_in, C_out)`` real matrix per mode and per synthesis pair (sin or cos
+    along x) x (sin or cos along y), back to the lattice: Σ_pairs Bxᵀ (R_pair a) By."""
+
+    PAIRS = ((0, 0), (1, 0), (0, 1), (1, 1))  # (x, y) basis: 0 sine, 1 cosine
+
+    def __init__(self, in_channels: int, out_channels: int, modes: int):
+        super().__init__()
+        self.modes = modes
+        scale = 1.0 / math.sqrt(in_channels * out_channels)
+        self.weight = nn.Parameter(scale * torch.randn(in_channels, len(self.PAIRS), out_channels, modes, modes))
+        self._bases: dict[tuple, tuple] = {}
+
+    def bases(self, n: int, like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        key = (n, like.dtype, like.device)
+        if key not in self._bases:
+            self._bases[key] = half_period_bases(n, self.modes, like)
+        return self._bases[key]
+
+    def forward(self, v: torch.Tensor) -> torch.Tensor:
+        h, w = v.shape[-2:]
+        if min(h, w) < self.modes:
+            raise ValueError(f"a sine spectral convolution with {self.modes} modes needs at least {self.modes} "
+                             f"interior nodes per side, got {h}x{w}")
+        bx, by = self.bases(h, v), self.bases(w, v)
+        a = torch.einsum("kx,ncxy,ly->nckl", bx[0], v, by[0])
+        b = torch.einsum("nckl,cpokl->npokl", a, self.weight.to(v.dtype))
+        return sum(torch.einsum("kx,nokl,ly->noxy", bx[i], b[:, p], by[j]) for p, (i, j) in enumerate(self.PAIRS))
+
+
 class FNO(nn.Module):
     """Lifting, ``layers`` Fourier layers of ``width`` channels keeping ``modes`` modes, projection;
     ``grid`` adds the node coordinates as two input channels (which breaks the shift equivariance);
     ``dropout`` p > 0 drops hidden features (after each GELU) with probability p while training and in Monte Carlo
-    passes (:mod:`nnphys.models.dropout`)."""
+    passes (:mod:`nnphys.models.dropout`); ``spectral_basis`` "fourier" (FFT, zero-padded if not ``periodic``) or "sine"
+    (Dirichlet lattices, not ``periodic``: :class:`SineSpectralConv2d`, no padding)."""
 
     def __init__(self, in_channels: int, out_channels: int, width: int = 24, modes: int = 12, layers: int = 4,
-                 grid: bool = False, periodic: bool = True, dropout: float = 0.0):
+                 grid: bool = False, periodic: bool = True, dropout: float = 0.0,
+                 spectral_basis: str = "fourier"):
         super().__init__()
+        if spectral_basis not in ("fourier", "sine"):
+            raise ValueError(f"unknown FNO spectral basis {spectral_basis!r} (known: fourier, sine)")
+        if spectral_basis == "sine" and periodic:
+            raise ValueError("the sine basis is that of a lattice with zero boundary values; these fields are periodic")
         self.grid = grid
-        self.periodic = periodic
+        self.pad = not periodic and spectral_basis == "fourier"
         self.lift = nn.Conv2d(in_channels + (2 if grid else 0), width, 1)
-        self.spectral = nn.ModuleList(SpectralConv2d(width, width, modes) for _ in range(layers))
+        conv = SineSpectralConv2d if spectral_basis == "sine" else SpectralConv2d
+        self.spectral = nn.ModuleList(conv(width, width, modes) for _ in range(layers))
         self.pointwise = nn.ModuleList(nn.Conv2d(width, width, 1) for _ in range(layers))
         self.drop = drop(dropout)
         self.project = nn.Sequential(nn.Conv2d(width, 2 * width, 1), nn.GELU(), drop(dropout),
@@ -100,7 +155,7 @@ class FNO(nn.Module):
         if self.grid:
             x = torch.cat([x, self.coordinates(x)], dim=1)
         v = self.lift(x)
-        if not self.periodic:
+        if self.pad:
             v = F.pad(v, (0, w // 4, 0, h // 4))
         for i, (k, wpt) in enumerate(zip(self.spectral, self.pointwise)):
             v = k(v) + wpt(v)

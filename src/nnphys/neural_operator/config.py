@@ -110,6 +110,13 @@ def grid_error(model: Mapping[str, Any], n: int, periodic: bool) -> tuple[str, s
                              f"divisible by {patch * 2**depth}")
     elif arch == "fno":
         modes = _hyper(model, "modes")
+        if _hyper(model, "spectral_basis") == "sine":
+            if periodic:
+                return "spectral_basis", ("the sine basis is the eigenbasis of a lattice with zero boundary values "
+                                          "(boundary: dirichlet); this lattice is periodic")
+            if modes > n:
+                return "modes", f"{modes} sine modes need at least {modes} interior nodes per side"
+            return None
         side = n if periodic else n + n // 4  # non-periodic fields are zero-padded by a quarter (models/fno.py)
         if 2 * modes > side:
             padded = "" if periodic else f" (zero-padded to {side}: the boundary is not periodic)"
