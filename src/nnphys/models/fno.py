@@ -111,10 +111,13 @@ class SineSpectralConv2d(nn.Module):
         if min(h, w) < self.modes:
             raise ValueError(f"a sine spectral convolution with {self.modes} modes needs at least {self.modes} "
                              f"interior nodes per side, got {h}x{w}")
-        bx, by = self.bases(h, v), self.bases(w, v)
-        a = torch.einsum("kx,ncxy,ly->nckl", bx[0], v, by[0])
-        b = torch.einsum("nckl,cpokl->npokl", a, self.weight.to(v.dtype))
-        return sum(torch.einsum("kx,nokl,ly->noxy", bx[i], b[:, p], by[j]) for p, (i, j) in enumerate(self.PAIRS))
+        with torch.autocast(v.device.type, enabled=False):  # as SpectralConv2d: at least float32
+            u = v.to(torch.promote_types(v.dtype, torch.float32))
+            bx, by = self.bases(h, u), self.bases(w, u)
+            a = torch.einsum("kx,ncxy,ly->nckl", bx[0], u, by[0])
+            b = torch.einsum("nckl,cpokl->npokl", a, self.weight.to(u.dtype))
+            out = sum(torch.einsum("kx,nokl,ly->noxy", bx[i], b[:, p], by[j]) for p, (i, j) in enumerate(self.PAIRS))
+        return out.to(v.dtype)
 
 
 class FNO(nn.Module):
