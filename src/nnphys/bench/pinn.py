@@ -39,7 +39,7 @@ import torch
 import yaml
 
 from nnphys import configcheck
-from nnphys.bench._timing import seconds_to
+from nnphys.evaluation.time_to_accuracy import seconds_to
 from nnphys.physics import heat1d, nls
 from nnphys.pinn import config as pinn_config
 from nnphys.pinn.problems import spec

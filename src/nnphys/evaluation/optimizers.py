@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from nnphys.evaluation.tables import fmt, headline_metric, markdown_table
+from nnphys.evaluation.time_to_accuracy import seconds_to
 from nnphys.io import STEP, dataset_params, read_dataset, read_json
 
 # stage -> (loss variable, error variable) of its history.nc
@@ -90,12 +91,6 @@ def read_run(folder: str | Path) -> Run:
                hist["rel_l2_complex"].values if "rel_l2_complex" in hist else None)
 
 
-def seconds_to(run: Run, level: float) -> float:
-    """Training wall time (s) at which ``run``'s error curve first reached ``level`` or below; NaN if it never did."""
-    hit = np.flatnonzero(np.nan_to_num(run.error, nan=np.inf) <= level)
-    return float(run.wall[hit[0]]) if hit.size else np.nan
-
-
 def reach_column(level: float) -> str:
     return f"s_to_{level:g}"
 
@@ -113,7 +108,8 @@ def table(groups: Mapping[str, Sequence[str | Path]], headline: Mapping[str, str
                          "train_seconds": float(r.result.get("train_seconds") or np.nan),
                          "final_loss": float(r.loss[-1]), "metric": metric,
                          "test_error": float(r.result["metrics"][metric]) if metric else np.nan,
-                         **{reach_column(v): seconds_to(r, v) for v in (reach or {}).get(name, ())}})
+                         **{reach_column(float(v)): np.nan if t is None else t
+                            for v, t in seconds_to(r.wall, r.error, (reach or {}).get(name, ())).items()}})
     return pd.DataFrame(rows)
 
 

@@ -1,4 +1,4 @@
-"""Time to accuracy, the measure the training benchmarks report."""
+"""Time to accuracy: the measure the training benchmarks and the optimizer comparisons report."""
 
 from __future__ import annotations
 
