@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 
-from nnphys.bench._timing import seconds_to
+from nnphys.evaluation.time_to_accuracy import seconds_to
 from nnphys.norms import rel_l2
 
 

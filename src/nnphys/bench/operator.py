@@ -37,7 +37,7 @@ import xarray as xr
 import yaml
 
 from nnphys import configcheck, physics
-from nnphys.bench._timing import seconds_to
+from nnphys.evaluation.time_to_accuracy import seconds_to
 from nnphys.device import select
 from nnphys.io import write_dataset, write_json
 from nnphys.neural_operator.config import TASKS, run_config
