@@ -77,15 +77,20 @@ def test_a_patched_unet_needs_patch_times_two_to_the_depth():
         net(torch.randn(1, 1, 12, 12))
 
 
-def test_residual_blocks_start_as_their_shortcut():
-    """The zero-initialized second convolution: at initialization a block is GELU of its (projected) input."""
+def test_residual_blocks_start_as_their_shortcut_and_keep_a_linear_path():
+    """The zero-initialized second convolution: at initialization a block is its (projected) input, with no
+    activation after the sum, so a stack of blocks is exactly the identity, and stays linear in the input
+    along the shortcuts while the bodies are still zero."""
     from nnphys.models.conv import ResBlock
 
     torch.manual_seed(0)
     x = torch.randn(2, 3, 8, 8)
     same, wider = ResBlock(3, 3, periodic=True), ResBlock(3, 5, periodic=True)
-    torch.testing.assert_close(same(x), torch.nn.functional.gelu(x))
-    torch.testing.assert_close(wider(x), torch.nn.functional.gelu(wider.skip(x)))
+    torch.testing.assert_close(same(x), x)
+    torch.testing.assert_close(wider(x), wider.skip(x))
+    stack = torch.nn.Sequential(*(ResBlock(3, 3, periodic=True) for _ in range(6)))
+    torch.testing.assert_close(stack(x), x)
+    torch.testing.assert_close(stack(-2.5 * x), -2.5 * stack(x))
 
 
 def test_fno_commutes_with_periodic_shifts_and_runs_on_finer_grids():
