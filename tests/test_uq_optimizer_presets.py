@@ -55,7 +55,7 @@ def test_a_preset_plans_its_study_and_passes_the_lint(run_snakemake, tmp_path, p
 
 @pytest.mark.parametrize("preset, shared", [
     ("uq", {("operator", "poisson", "fno-s0"), ("pinn", "heat1d", "tanh-3x20-f64-s0")}),
-    ("optimizers", {("operator", "poisson", "fno-s0"), ("pinn", "heat1d", "tanh-3x20-f64-s0")}),
+    ("optimizers", {("pinn", "heat1d", "tanh-3x20-f64-s0")}),
     ("operator-study", {("operator", t, f"{m}-s0") for t, models in
                         {"poisson": ("fno", "unet", "encoder_decoder", "deeponet"),
                          "heat2d": ("fno", "unet_shallow")}.items() for m in models}),

@@ -11,6 +11,7 @@ import torch
 from nnphys.models import OPERATORS, build, defaults
 
 SMALL = {"fno": {"width": 8, "modes": 4, "layers": 2}, "unet": {"width": 4, "depth": 2},
+         "fno-res": {"architecture": "fno", "width": 8, "modes": 4, "layers": 2, "residual": True},
          "unet-res-patch": {"architecture": "unet", "width": 4, "depth": 2, "residual": True, "patch": 2},
          "encoder_decoder": {"width": 4, "depth": 2, "latent_channels": 4},
          "deeponet": {"width": 64, "depth": 3, "basis": 32, "shape": (16, 16)}}
@@ -91,6 +92,24 @@ def test_residual_blocks_start_as_their_shortcut_and_keep_a_linear_path():
     stack = torch.nn.Sequential(*(ResBlock(3, 3, periodic=True) for _ in range(6)))
     torch.testing.assert_close(stack(x), x)
     torch.testing.assert_close(stack(-2.5 * x), -2.5 * stack(x))
+
+
+@pytest.mark.parametrize("periodic", [True, False])
+def test_a_residual_fno_starts_linear_and_keeps_a_linear_path_through_its_spectral_layers(periodic):
+    """Zero-initialized channel MLPs: at initialization the network is the linear operator P (1 + K2)(1 + K1) L (no
+    GELU on the path, the projection linear); one step of training switches the MLPs on and it is nonlinear."""
+    torch.manual_seed(0)
+    fno = build_small("fno-res", 1, 2, periodic=periodic)
+    x, y = torch.randn(2, 1, 16, 16), torch.randn(2, 1, 16, 16)
+    with torch.no_grad():
+        bias = fno(torch.zeros_like(x))
+        torch.testing.assert_close(fno(x - 2.5 * y) - bias, (fno(x) - bias) - 2.5 * (fno(y) - bias))
+    fno(x).pow(2).mean().backward()
+    torch.optim.SGD(fno.parameters(), lr=0.5).step()
+    with torch.no_grad():
+        bias = fno(torch.zeros_like(x))
+        gap = (fno(2 * x) - bias) - 2 * (fno(x) - bias)
+        assert float(gap.norm() / (fno(x) - bias).norm()) > 1e-4
 
 
 def test_fno_commutes_with_periodic_shifts_and_runs_on_finer_grids():

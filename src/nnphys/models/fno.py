@@ -6,6 +6,16 @@ lowest ``modes x modes`` Fourier modes (both signs of the first axis) by learned
 ``width x width`` matrices, drop the rest, ``irfft2``. Lifting and projection are 1x1
 convolutions (the projection through a hidden layer of ``2 width`` with GELU).
 
+``residual=True`` gives the layers an identity mapping with the spectral convolution on the linear path,
+
+    v -> v + K v + W2 GELU(W1 v)        (W1, W2 1x1 convolutions, W2 zero at initialization),
+
+and a linear 1x1 projection: the nonlinearity lives in the channel MLPs' residual branches only, as in the
+identity-mapped residual blocks of :mod:`nnphys.models.conv`. At initialization the network is the linear operator
+``P (1 + K_L) ... (1 + K_1) L`` and it keeps that linear path while it learns; a linear solution operator (the
+periodic Poisson ρ → φ, E; a heat step) is then in reach of gradient descent, where the classic layers must
+learn to undo a GELU at every layer (README: the operator study). The network stays nonlinear in general.
+
 The spectral convolution runs in the model's precision, but at least float32: a float64
 model transforms in float64, and under bf16/fp16 autocast (CUDA training) the FFT and the
 mode product stay in float32, which those half formats lack.
@@ -120,15 +130,24 @@ class SineSpectralConv2d(nn.Module):
         return out.to(v.dtype)
 
 
+def channel_mlp(width: int, dropout: float) -> nn.Sequential:
+    """``W2 GELU(W1 v)`` with 1x1 convolutions, ``W2`` zero: a residual branch that starts switched off."""
+    mlp = nn.Sequential(nn.Conv2d(width, width, 1), nn.GELU(), drop(dropout), nn.Conv2d(width, width, 1))
+    nn.init.zeros_(mlp[-1].weight)
+    nn.init.zeros_(mlp[-1].bias)
+    return mlp
+
+
 class FNO(nn.Module):
     """Lifting, ``layers`` Fourier layers of ``width`` channels keeping ``modes`` modes, projection;
+    ``residual`` the identity-mapped layers and linear projection of the module docstring;
     ``grid`` adds the node coordinates as two input channels (which breaks the shift equivariance);
     ``dropout`` p > 0 drops hidden features (after each GELU) with probability p while training and in Monte Carlo
     passes (:mod:`nnphys.models.dropout`); ``spectral_basis`` "fourier" (FFT, zero-padded if not ``periodic``) or "sine"
     (Dirichlet lattices, not ``periodic``: :class:`SineSpectralConv2d`, no padding)."""
 
     def __init__(self, in_channels: int, out_channels: int, width: int = 24, modes: int = 12, layers: int = 4,
-                 grid: bool = False, periodic: bool = True, dropout: float = 0.0,
+                 residual: bool = False, grid: bool = False, periodic: bool = True, dropout: float = 0.0,
                  spectral_basis: str = "fourier"):
         super().__init__()
         if spectral_basis not in ("fourier", "sine"):
@@ -140,6 +159,11 @@ class FNO(nn.Module):
         self.lift = nn.Conv2d(in_channels + (2 if grid else 0), width, 1)
         conv = SineSpectralConv2d if spectral_basis == "sine" else SpectralConv2d
         self.spectral = nn.ModuleList(conv(width, width, modes) for _ in range(layers))
+        self.residual = residual
+        if residual:
+            self.mlps = nn.ModuleList(channel_mlp(width, dropout) for _ in range(layers))
+            self.project = nn.Conv2d(width, out_channels, 1)
+            return
         self.pointwise = nn.ModuleList(nn.Conv2d(width, width, 1) for _ in range(layers))
         self.drop = drop(dropout)
         self.project = nn.Sequential(nn.Conv2d(width, 2 * width, 1), nn.GELU(), drop(dropout),
@@ -160,6 +184,10 @@ class FNO(nn.Module):
         v = self.lift(x)
         if self.pad:
             v = F.pad(v, (0, w // 4, 0, h // 4))
+        if self.residual:
+            for k, mlp in zip(self.spectral, self.mlps):
+                v = v + k(v) + mlp(v)
+            return self.project(v[..., :h, :w])
         for i, (k, wpt) in enumerate(zip(self.spectral, self.pointwise)):
             v = k(v) + wpt(v)
             if i < len(self.spectral) - 1:
