@@ -87,7 +87,7 @@ def test_the_dirichlet_preset_trains_the_default_poisson_operators_on_dirichlet_
     assert all(mine[k] == theirs[k] for k in defaults)  # trained as config.yaml trains them
     sine_cfg, fno_cfg = json.loads(mine[sine]), json.loads(mine[("operator", "poisson", "fno-s0")])
     assert sine_cfg["training"] == fno_cfg["training"]  # the sine-basis FNO trained exactly as the FNO
-    assert sine_cfg["model"] == {**fno_cfg["model"], "modes": 12, "spectral_basis": "sine"}
+    assert sine_cfg["model"] == {**fno_cfg["model"], "modes": 16, "spectral_basis": "sine"}
     result = run_snakemake(tmp_path, "-n", "--cores", "2", preset=path)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     planned = {job.rule for job in jobs(result.stdout)}
