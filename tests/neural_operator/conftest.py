@@ -52,7 +52,7 @@ def make_run_config(task, architecture, **training):
     cfg = {"task": task, "arch": architecture, "seed": 0, "model": model[architecture],
            "split": {"val": 0.2, "test": 0.2, "seed": 0},
            "training": {"epochs": 3, "batch_size": 8, "lr": 3e-3, "weight_decay": 1e-4, "optimizer": "adamw",
-                        "momentum": 0.0, "schedule": "onecycle", "milestones": [], "factor": 5,
+                        "momentum": 0.0, "beta2": 0.999, "schedule": "onecycle", "milestones": [], "factor": 5,
                         "patience": 10, "checkpoint_every": 1, "unroll": 1, "clip_grad_norm": 1.0,
                         **training},
            "evaluation": {"batch_size": 16, "rollout": 4, "zero_shot_samples": 4}}

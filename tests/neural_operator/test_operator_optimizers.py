@@ -43,6 +43,13 @@ def test_sgd_and_its_momentum_reach_the_torch_optimizer(poisson_file, tmp_path, 
     assert "betas" not in group  # not Adam's
 
 
+def test_adamw_takes_its_beta2_from_the_training_settings(poisson_file, tmp_path, run_config):
+    cfg = run_config("poisson", "fno", epochs=1, beta2=0.99)
+    train(cfg, poisson_file, tmp_path, CPU, show_progress=False)
+    group = load_checkpoint(tmp_path / "model.pt")["optimizer"]["param_groups"][0]
+    assert group["betas"][1] == 0.99 and "momentum" not in group
+
+
 def test_a_step_decay_divides_the_rate_after_each_milestone(poisson_file, tmp_path, run_config):
     cfg = run_config("poisson", "fno", epochs=4, batch_size=4, optimizer="sgd", momentum=0.9, lr=0.01,
                      schedule="step", milestones=[1, 3], factor=2)
