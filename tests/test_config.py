@@ -8,10 +8,13 @@ import re
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import yaml
 
 from nnphys import cli, physics
+from nnphys.io import read_dataset
+from nnphys.physics import poisson
 from nnphys.configcheck import ConfigError, check_yaml
 
 BAD = {
@@ -25,7 +28,7 @@ BAD = {
         ["'reference.heat1d.colour': unknown key (allowed: ",
          "'reference.heat1d.k'", "'reference.heat1d.modes[0].n'", "'reference.nls.nx'", "'reference.nls.method'", "'reference.poisson.n'",
          "'reference.heat2d.dt'", "'reference.heat2d.n_samples'",
-         "'reference.wave': unknown key (allowed: heat1d, heat2d, nls, poisson)"],
+         "'reference.wave': unknown key (allowed: heat1d, heat2d, nls, poisson, poisson_dirichlet)"],
     ),
     "dirichlet with fft": (
         "reference:\n  poisson: {boundary: dirichlet, solver: fft}\n",
@@ -156,14 +159,42 @@ def test_cli_names_mismatched_solver(tmp_path, capsys):
     assert rc == 2 and "reference.poisson.solver" in capsys.readouterr().err
 
 
-def test_schema_defaults_match_params_defaults(repo):
-    """config.yaml may omit any key: the schema default must be the solver's own default."""
-    schema = yaml.safe_load((repo / "workflow" / "schemas" / "reference.schema.yaml").read_text())
-    for problem, section in schema["properties"].items():
-        params = physics.get(problem).Params()
-        assert set(section["properties"]) == {f.name for f in dataclasses.fields(params)}, problem
-        defaults = {k: v["default"] for k, v in section["properties"].items()}
-        assert physics.params(problem, defaults) == params, problem
+def test_schema_defaults_match_params_defaults():
+    """config.yaml may omit any key: the schema default must be the solver's own default, except for the settings
+    that make a dataset a variant of its problem (poisson_dirichlet: phi = 0 on the boundary)."""
+    from nnphys.configcheck import resolve, schema
+
+    defaults = resolve({}, schema("reference"), "reference")
+    assert set(defaults) == set(physics.DATASETS)
+    variant = {"poisson_dirichlet": {"boundary": "dirichlet", "solver": "dst"}}
+    for dataset, section in defaults.items():
+        params = dataclasses.replace(physics.get(dataset).Params(), **variant.get(dataset, {}))
+        assert set(section) == {f.name for f in dataclasses.fields(params)}, dataset
+        assert physics.params(dataset, section) == params, dataset
+
+
+@pytest.mark.parametrize("cfg, key", [
+    ({"boundary": "periodic"}, "reference.poisson_dirichlet.boundary"),
+    ({"solver": "fft"}, "reference.poisson_dirichlet.solver"),
+    ({"nn": 8}, "reference.poisson_dirichlet.nn"),
+])
+def test_the_dirichlet_dataset_refuses_what_would_make_it_another(cfg, key):
+    from nnphys.configcheck import ConfigError, resolve, schema
+
+    with pytest.raises(ConfigError, match=rf"'{key}'"):
+        resolve({"poisson_dirichlet": cfg}, schema("reference"), "reference")
+
+
+def test_the_reference_command_gives_a_dataset_its_own_defaults(tmp_path):
+    """By hand, `python -m nnphys reference poisson_dirichlet` solves the Dirichlet problem without being told."""
+    out = tmp_path / "d.nc"
+    assert cli.main(["reference", "poisson_dirichlet", "--config", json.dumps({"n": 8, "n_samples": 2}),
+                     "--out", str(out)]) == 0
+    ds = read_dataset(out)
+    assert json.loads(ds.attrs["params"])["boundary"] == "dirichlet"
+    dirichlet = poisson.Params(n=8, n_samples=2, boundary="dirichlet", solver="dst")
+    phi = poisson.solve_batch(ds["rho"].values.astype(np.float64), dirichlet)[0]
+    np.testing.assert_allclose(ds["phi"].values, phi, atol=1e-6 * np.abs(phi).max())
 
 
 def test_unknown_problem():

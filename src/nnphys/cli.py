@@ -27,12 +27,13 @@ def _json(text: str):
 
 def cmd_reference(args: argparse.Namespace) -> None:
     from nnphys import physics
-    from nnphys.configcheck import check, schema
+    from nnphys.configcheck import resolve, schema
     from nnphys.io import write_dataset
 
-    check({args.problem: args.config}, schema("reference"), "reference")  # the workflow's checks, by hand too
+    # the workflow's checks and defaults, by hand too (a dataset's defaults may differ from its problem's)
+    config = resolve({args.problem: args.config}, schema("reference"), "reference")[args.problem]
     problem = physics.get(args.problem)
-    p = physics.params(args.problem, args.config)
+    p = physics.params(args.problem, config)
     ds = problem.solve(p)
     write_dataset(ds, args.out, params=physics.asdict(p), seed=getattr(p, "seed", None),
                   fingerprint=args.fingerprint)
@@ -43,7 +44,9 @@ def cmd_quicklook(args: argparse.Namespace) -> None:
     from nnphys.evaluation.style import Style
     from nnphys.io import read_dataset
 
-    quicklook(args.problem, read_dataset(args.dataset), args.out, Style.from_config(args.style))
+    from nnphys.physics import problem
+
+    quicklook(problem(args.problem), read_dataset(args.dataset), args.out, Style.from_config(args.style))
 
 
 def cmd_tables(args: argparse.Namespace) -> None:

@@ -1,20 +1,21 @@
-# Reference stage: classical solvers -> {RESULTS}/reference/<problem>.nc, plus a quick-look figure each.
+# Reference stage: classical solvers -> {RESULTS}/reference/<dataset>.nc, plus a quick-look figure each
+# (a dataset: a physics problem, or a named variant of one such as poisson_dirichlet).
 #
 # benchmark: rather than cache: (Snakemake forbids both on one rule). The between-workflow
 # cache only acts with --cache and SNAKEMAKE_OUTPUT_CACHE set, and these datasets take seconds
 # to recompute, while the benchmark files record what each solve costs on the machine it ran on.
 
-from nnphys.physics import PROBLEMS as REFERENCE_PROBLEMS
+from nnphys.physics import DATASETS as REFERENCE_DATASETS
 
 # Every reference dataset and its figure (rule all); a lambda keeps `snakemake --lint` clean.
-reference_outputs = lambda: [f"{RESULTS}/reference/{p}.nc" for p in REFERENCE_PROBLEMS] + [
-    f"{RESULTS}/reference/figures/{p}.png" for p in REFERENCE_PROBLEMS
+reference_outputs = lambda: [f"{RESULTS}/reference/{p}.nc" for p in REFERENCE_DATASETS] + [
+    f"{RESULTS}/reference/figures/{p}.png" for p in REFERENCE_DATASETS
 ]
 
 
 rule reference:
     wildcard_constraints:
-        problem="|".join(REFERENCE_PROBLEMS),
+        problem="|".join(REFERENCE_DATASETS),
     output:
         f"{RESULTS}/reference/{{problem}}.nc",
     params:
@@ -35,7 +36,7 @@ rule reference:
 
 rule reference_quicklook:
     wildcard_constraints:
-        problem="|".join(REFERENCE_PROBLEMS),
+        problem="|".join(REFERENCE_DATASETS),
     input:
         f"{RESULTS}/reference/{{problem}}.nc",
     output:

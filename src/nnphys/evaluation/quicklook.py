@@ -14,7 +14,7 @@ import numpy as np
 import xarray as xr
 
 from nnphys.evaluation import style as st
-from nnphys.io import SAMPLE, T, X, Y, require_finite
+from nnphys.io import SAMPLE, T, X, Y, dataset_params, require_finite
 
 
 def _map(ax, da: xr.DataArray, xdim: str, ydim: str, cmap: str, symmetric: bool = False,
@@ -80,7 +80,8 @@ def poisson(ds: xr.Dataset, style: st.Style, out: Path, n_samples: int = 2) -> N
     rows = [(f"sample {i}", [(st.label(ds[name], name), ds[name].isel({SAMPLE: i}))
                              for name in ("rho", "phi", "Ex", "Ey")])
             for i in range(min(n_samples, ds.sizes[SAMPLE]))]
-    _lattice(rows, style, "poisson reference: ∇²φ = −ρ/ε₀, E = −∇φ", out)
+    boundary = "φ = 0 on the boundary" if dataset_params(ds).get("boundary") == "dirichlet" else "periodic"
+    _lattice(rows, style, f"poisson reference: ∇²φ = −ρ/ε₀, E = −∇φ, {boundary}", out)
 
 
 def heat2d(ds: xr.Dataset, style: st.Style, out: Path, n_samples: int = 2, n_times: int = 4) -> None:

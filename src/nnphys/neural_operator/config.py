@@ -12,9 +12,13 @@ from typing import Any
 
 from nnphys import configcheck
 from nnphys.configcheck import ConfigError
+from nnphys.physics import problem
 from nnphys.run_names import parse_run_name, run_name
 
-TASKS = ("poisson", "heat2d")  # each learns from the reference file of the physics problem of that name
+# Each task learns from the reference dataset of its name; what it learns follows from the dataset's problem
+# (poisson: rho -> the outputs; heat2d: u(t) -> u(t + dt)).
+TASKS = ("poisson", "poisson_dirichlet", "heat2d")
+
 
 def runs(section: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(task, run name) of every configured run, in config order, each once (a run listed twice takes the
@@ -30,8 +34,8 @@ def runs(section: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 
 def _task_settings(task: str, settings: Mapping[str, Any]) -> dict[str, Any]:
-    """A task's settings as a run reads them: ``outputs`` only for poisson (heat2d learns u -> u)."""
-    return {k: v for k, v in settings.items() if task == "poisson" or k != "outputs"}
+    """A task's settings as a run reads them: ``outputs`` only for a Poisson task (heat2d learns u -> u)."""
+    return {k: v for k, v in settings.items() if problem(task) == "poisson" or k != "outputs"}
 
 
 def run_config(section: Mapping[str, Any], task: str, run: str) -> dict[str, Any]:
@@ -141,11 +145,11 @@ def check(config: Mapping[str, Any]) -> None:
     for i, r in enumerate(section["runs"]):
         ref = config["reference"][r["task"]]
         for m in r["models"]:
-            outputs = set(section["tasks"][r["task"]]["outputs"]) if r["task"] == "poisson" else set()
-            if section["models"][m].get("symmetry", "none") != "none" and len(outputs & {"Ex", "Ey"}) == 1:
+            outputs = section["tasks"][r["task"]]["outputs"] if problem(r["task"]) == "poisson" else []
+            if section["models"][m].get("symmetry", "none") != "none" and len(set(outputs) & {"Ex", "Ey"}) == 1:
                 raise ConfigError(f"config key 'operator.models.{m}.symmetry': a rotation turns Ex into Ey, so a "
-                                  f"model with a symmetry learns both or neither; operator.tasks.poisson.outputs is "
-                                  f"{section['tasks']['poisson']['outputs']} (operator.runs[{i}])")
+                                  f"model with a symmetry learns both or neither; operator.tasks.{r['task']}.outputs "
+                                  f"is {outputs} (operator.runs[{i}])")
             bad = grid_error(section["models"][m], ref["n"], ref["boundary"] == "periodic")
             if bad:
                 key, why = bad

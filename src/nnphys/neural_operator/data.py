@@ -25,6 +25,7 @@ from torch import nn
 from nnphys.io import SAMPLE, T, X, Y, DataError, dataset_identity, dataset_params, read_dataset
 from nnphys.models import symmetry
 from nnphys.neural_operator.config import TASKS
+from nnphys.physics import problem
 
 POISSON_OUTPUTS = ("phi", "Ex", "Ey")
 
@@ -33,6 +34,7 @@ POISSON_OUTPUTS = ("phi", "Ex", "Ey")
 class Fields:
     """One task's samples as float32 tensors.
 
+    ``task``: the task's name (that of its reference dataset); :attr:`problem`: the physics it learns.
     ``x``: poisson ``(N, 1, H, W)`` charge density; heat2d ``(N, T, H, W)`` trajectories.
     ``y``: poisson ``(N, C, H, W)`` outputs named ``outputs``; heat2d ``None``.
     ``identity``: which file they came from (:func:`nnphys.io.dataset_identity`, part of the checkpoint key).
@@ -51,13 +53,19 @@ class Fields:
     coords: dict[str, xr.DataArray]
 
     @property
+    def problem(self) -> str:
+        return problem(self.task)
+
+    @property
     def grid(self) -> tuple[int, int]:
         return tuple(self.x.shape[-2:])
 
 
 def load(task: str, path: str | Path, outputs=POISSON_OUTPUTS, min_steps: int = 2) -> Fields:
     """Read the reference file of ``task``; :class:`DataError` names the file and what is wrong."""
-    if task == "poisson":
+    if task not in TASKS:
+        raise DataError(f"unknown operator task {task!r}; known: {', '.join(TASKS)}")
+    if problem(task) == "poisson":
         bad = [o for o in outputs if o not in POISSON_OUTPUTS]
         if bad or not outputs:
             raise DataError(f"poisson outputs must be a non-empty subset of {POISSON_OUTPUTS}, got {list(outputs)}")
@@ -66,15 +74,13 @@ def load(task: str, path: str | Path, outputs=POISSON_OUTPUTS, min_steps: int = 
         x = torch.from_numpy(ds["rho"].values.astype(np.float32)[:, None])
         y = torch.from_numpy(np.stack([ds[o].values.astype(np.float32) for o in outputs], axis=1))
         inputs, outputs = ("rho",), tuple(outputs)
-    elif task == "heat2d":
+    else:
         ds = read_dataset(path, {"u": (SAMPLE, T, X, Y)}, finite=True)
         if ds.sizes[T] < min_steps:
             raise DataError(f"{path}: variable 'u' has {ds.sizes[T]} time steps, need at least {min_steps} "
                             "(raise reference.heat2d.nt or lower the rollout)")
         x, y = torch.from_numpy(ds["u"].values.astype(np.float32)), None
         inputs = outputs = ("u",)
-    else:
-        raise DataError(f"unknown operator task {task!r}; known: {', '.join(TASKS)}")
     if ds.sizes[X] != ds.sizes[Y]:
         raise DataError(f"{path}: grid {ds.sizes[X]}x{ds.sizes[Y]} is not square")
     params = dataset_params(ds)
@@ -113,7 +119,7 @@ def channel_stats(a: torch.Tensor, dims=(0, 2, 3)) -> tuple[torch.Tensor, torch.
 def normalization(fields: Fields, train: np.ndarray) -> dict[str, list[float]]:
     """Statistics of the training samples: inputs and outputs (heat2d: ``u`` and its one-step increment)."""
     x = fields.x[train]
-    if fields.task == "poisson":
+    if fields.problem == "poisson":
         (im, isd), (om, osd) = channel_stats(x), channel_stats(fields.y[train])
     else:
         u = x.reshape(-1, 1, *x.shape[-2:])

@@ -56,7 +56,7 @@ def load_operator(path: str | Path, device: torch.device) -> tuple[od.Operator, 
 
 def rollout_steps(cfg: dict) -> int:
     """Steps of the evaluation's autoregressive rollout: heat2d's ``evaluation.rollout``, 0 for poisson."""
-    return int(cfg["evaluation"]["rollout"]) if cfg["task"] == "heat2d" else 0
+    return int(cfg["evaluation"]["rollout"]) if physics.problem(cfg["task"]) == "heat2d" else 0
 
 
 def load_run(model_path: str | Path, data_path: str | Path, device: torch.device
@@ -112,8 +112,10 @@ def samples_per_s(fn: Callable[[], Any], n: int, device: torch.device) -> float:
 def reference_solver(task: str, p) -> Callable[[np.ndarray], np.ndarray]:
     """The physics module's batched solver as input (N, H, W) -> outputs, numpy float64."""
     module = physics.get(task)
-    if task == "poisson":  # re-neutralize: the stored float32 rho has a rounding-size net charge
-        return lambda rho: np.stack(module.solve_batch(rho - rho.mean(axis=(-2, -1), keepdims=True), p), axis=1)
+    if physics.problem(task) == "poisson":
+        if p.boundary == "periodic":  # re-neutralize: the stored float32 rho has a rounding-size net charge
+            return lambda rho: np.stack(module.solve_batch(rho - rho.mean(axis=(-2, -1), keepdims=True), p), axis=1)
+        return lambda rho: np.stack(module.solve_batch(rho, p), axis=1)
     return lambda u: module.evolve(u, np.array([p.dt]), p)[:, 0]
 
 
@@ -131,7 +133,7 @@ def fresh_test(op: od.Operator, task: str, p, outputs: list[str], batch_size: in
     (``n_samples``, ``seed``, and e.g. ``n`` or ``length_scale``)."""
     module = physics.get(task)
     q = dataclasses.replace(p, **changes)
-    if task == "poisson":
+    if physics.problem(task) == "poisson":
         rho = module.charge_density(np.random.default_rng(q.seed), q.n_samples, q)
         solved = dict(zip(od.POISSON_OUTPUTS, module.solve_batch(rho, q)))
         x = torch.from_numpy(rho.astype(np.float32)[:, None])
@@ -147,7 +149,7 @@ def fresh_test(op: od.Operator, task: str, p, outputs: list[str], batch_size: in
 def rougher(task: str, p) -> dict:
     """The settings of the out-of-distribution test: half the correlation length (Gaussian random fields),
     or half the width of the point charges: more of each sample's energy at high wavenumbers."""
-    if task == "poisson" and p.source == "charges":
+    if physics.problem(task) == "poisson" and p.source == "charges":
         return {"charge_width": p.charge_width / 2}
     return {"length_scale": p.length_scale / 2}
 
@@ -164,7 +166,7 @@ def evaluate(model_path: str | Path, data_path: str | Path, out_dir: str | Path,
     p = physics.params(task, fields.params)
     solver = reference_solver(task, p)
     bs = ec["batch_size"]
-    if task == "poisson":
+    if fields.problem == "poisson":
         x, y = fields.x[test], fields.y[test].double().numpy()
         pred = predict(op, x, bs, device).double().numpy()
         metrics = om.field_metrics(y, pred)
@@ -219,7 +221,7 @@ def _coords(fields: od.Fields, test: np.ndarray) -> dict:
 def reference_fields(test, fields: od.Fields, true: np.ndarray) -> xr.Dataset:
     """The test samples' true outputs: poisson ``true`` (sample, channel, x, y), one variable per output;
     heat2d ``true`` (sample, t, x, y), the variable ``u`` at the reference's first times."""
-    if fields.task == "poisson":
+    if fields.problem == "poisson":
         coords = _coords(fields, test)
         return xr.Dataset({name: ((SAMPLE, X, Y), true[:, i].astype(np.float32),
                                   {"units": fields.units[name], "long_name": f"{name} (reference)"})

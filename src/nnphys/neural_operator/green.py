@@ -101,17 +101,17 @@ def run(model_path: str | Path, data_path: str | Path, out_dir: str | Path, devi
     """Write ``green.nc`` and ``green.json`` of the Poisson model at ``model_path`` into ``out_dir``."""
     op, ck = load_operator(model_path, device)
     cfg, info = ck["config"], ck["meta"]
-    if cfg["task"] != "poisson":
+    if physics.problem(cfg["task"]) != "poisson":
         raise DataError(f"{model_path}: the Green's function study is for Poisson models, this one learned "
                         f"{cfg['task']}")
-    fields = od.load("poisson", data_path, outputs=info["outputs"])
+    fields = od.load(cfg["task"], data_path, outputs=info["outputs"])
     od.check_grid(fields, info["grid"], data_path)
     test = od.split(fields.x.shape[0], cfg["split"]["val"], cfg["split"]["test"], cfg["split"]["seed"])["test"]
     ds, metrics = study(op, fields, fields.x[test[:1]], fractions, near)
     out_dir = Path(out_dir)
     write_dataset(ds, out_dir / "green.nc", params={"positions": [list(f) for f in fractions], "near": near},
                   seed=cfg["seed"], fingerprint=fingerprint)
-    result = {"problem": "poisson", "model": cfg["arch"], "run": run_name(cfg["arch"], cfg["seed"]),
+    result = {"problem": cfg["task"], "model": cfg["arch"], "run": run_name(cfg["arch"], cfg["seed"]),
               "saliency_input": int(test[0]), "metrics": metrics}
     write_json(out_dir / "green.json", result)
     return result

@@ -46,7 +46,7 @@ def mc_dropout(model_path: str | Path, data_path: str | Path, out_dir: str | Pat
     op, ck, fields, test = load_run(model_path, data_path, device)
     cfg = ck["config"]
     bs, steps = cfg["evaluation"]["batch_size"], rollout_steps(cfg)
-    if cfg["task"] == "poisson":
+    if fields.problem == "poisson":
         true = fields.y[test].double().numpy()
         draw = lambda: predict(op, fields.x[test], bs, device)  # noqa: E731
     else:
@@ -56,7 +56,7 @@ def mc_dropout(model_path: str | Path, data_path: str | Path, out_dir: str | Pat
     torch.manual_seed(cfg["seed"])
     with monte_carlo(op):
         mean, std = moments(draw, samples)
-    if cfg["task"] == "poisson":  # one variable per output channel (axis 1)
+    if fields.problem == "poisson":  # one variable per output channel (axis 1)
         mean, std = ({v: a[:, i].numpy() for i, v in enumerate(fields.outputs)} for a in (mean, std))
     else:
         mean, std = {"u": mean.numpy()}, {"u": std.numpy()}

@@ -32,6 +32,7 @@ from nnphys import models
 from nnphys.io import STEP, DataError, save_checkpoint, write_dataset
 from nnphys.models import symmetry
 from nnphys.neural_operator import data as od
+from nnphys.physics import problem
 from nnphys.run_names import run_name
 from nnphys.training.checkpoint import Checkpointer
 from nnphys.training.guard import check_finite
@@ -70,7 +71,7 @@ def build_operator(cfg: dict, info: dict, stats: dict) -> od.Operator:
     kw = dict(cfg["model"])
     symmetric = kw.pop("symmetry", "none") == "d4"
     net = models.build(kw.pop("architecture"), n_in, n_out, shape=info["grid"], periodic=info["periodic"], **kw)
-    return od.Operator(net, stats, residual=cfg["task"] == "heat2d", symmetric=symmetric,
+    return od.Operator(net, stats, residual=problem(cfg["task"]) == "heat2d", symmetric=symmetric,
                        out_vectors=od.vector_pairs(info["outputs"]))
 
 
@@ -107,7 +108,7 @@ def lr_scheduler(opt: torch.optim.Optimizer, tc: dict, sizes: list[int], items: 
 
 def pairs(fields: od.Fields, idx: np.ndarray, unroll: int) -> torch.Tensor:
     """Training items: poisson sample indices; heat2d (sample, start time) rows with room for ``unroll`` steps."""
-    if fields.task == "poisson":
+    if fields.problem == "poisson":
         return torch.from_numpy(idx).reshape(-1, 1)
     starts = np.arange(fields.x.shape[1] - unroll)
     return torch.from_numpy(np.stack(np.meshgrid(idx, starts, indexing="ij"), -1).reshape(-1, 2))
@@ -126,7 +127,7 @@ def loss_fn(op: od.Operator, fields: od.Fields, items: torch.Tensor, unroll: int
     def view(a: torch.Tensor, vectors=()) -> torch.Tensor:
         return a if elements is None else symmetry.act_each(elements, a, vectors)
 
-    if fields.task == "poisson":
+    if fields.problem == "poisson":
         x = view(fields.x[items[:, 0]]).to(device)
         y = view(fields.y[items[:, 0]], op.out_vectors).to(device)
         pred = op.normalized(x).float()
@@ -166,7 +167,7 @@ def train(cfg: dict, data_path: str | Path, out_dir: str | Path, device: torch.d
     """Train one run; write ``model.pt`` and ``history.nc`` in ``out_dir``; return a summary."""
     out_dir = Path(out_dir)
     tc = cfg["training"]
-    unroll = int(tc.get("unroll", 1)) if cfg["task"] == "heat2d" else 1
+    unroll = int(tc.get("unroll", 1)) if problem(cfg["task"]) == "heat2d" else 1
     fields = od.load(cfg["task"], data_path, outputs=cfg.get("outputs", od.POISSON_OUTPUTS), min_steps=unroll + 1)
     sp = cfg["split"]
     splits = od.split(fields.x.shape[0], sp["val"], sp["test"], sp["seed"])
