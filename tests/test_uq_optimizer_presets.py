@@ -73,21 +73,35 @@ def test_a_preset_reuses_the_default_runs_it_shares(preset, shared):
     studies.check(study)
 
 
+def test_the_dirichlet_task_learns_the_periodic_tasks_problem_with_phi_zero_on_the_boundary():
+    """The default run's two Poisson datasets differ only in their boundary, and its Dirichlet operators are
+    trained as their periodic counterparts (fno_sine as the FNO)."""
+    default = resolved(CONFIG)
+    periodic, dirichlet = default["reference"]["poisson"], default["reference"]["poisson_dirichlet"]
+    assert (dirichlet["boundary"], dirichlet["solver"]) == ("dirichlet", "dst")
+    assert dirichlet | {"boundary": "periodic", "solver": "fft"} == periodic  # the same lattice and charges otherwise
+    runs = {k: json.loads(v) for k, v in train_configs(default).items()}
+    assert {("operator", "poisson_dirichlet", "fno_sine-s0"), ("operator", "poisson_dirichlet", "deeponet-s0")} <= set(runs)
+    sine, fno = runs[("operator", "poisson_dirichlet", "fno_sine-s0")], runs[("operator", "poisson", "fno-s0")]
+    assert sine["training"] == fno["training"]
+    assert sine["model"] == {**fno["model"], "modes": 16, "spectral_basis": "sine"}
+    assert runs[("operator", "poisson_dirichlet", "deeponet-s0")] == {**runs[("operator", "poisson", "deeponet-s0")],
+                                                                       "task": "poisson_dirichlet"}
+
+
 def test_the_dirichlet_preset_trains_the_default_poisson_operators_on_dirichlet_data_elsewhere(run_snakemake,
                                                                                                   tmp_path):
     path = REPO / "workflow" / "presets" / "dirichlet.yaml"
     default, preset = resolved(CONFIG), resolved(CONFIG, path)
-    data, default_data = preset["reference"]["poisson"], default["reference"]["poisson"]
-    assert (data["boundary"], data["solver"]) == ("dirichlet", "dst")
-    assert data | {"boundary": "periodic", "solver": "fft"} == default_data  # the same lattice and charges otherwise
+    assert preset["reference"] == default["reference"]
     mine, theirs = train_configs(preset), train_configs(default)
-    defaults = {("operator", "poisson", f"{m}-s0") for m in ("fno", "unet", "encoder_decoder", "deeponet")}
-    sine = ("operator", "poisson", "fno_sine-s0")
-    assert set(mine) == defaults | {sine}
-    assert all(mine[k] == theirs[k] for k in defaults)  # trained as config.yaml trains them
-    sine_cfg, fno_cfg = json.loads(mine[sine]), json.loads(mine[("operator", "poisson", "fno-s0")])
-    assert sine_cfg["training"] == fno_cfg["training"]  # the sine-basis FNO trained exactly as the FNO
-    assert sine_cfg["model"] == {**fno_cfg["model"], "modes": 16, "spectral_basis": "sine"}
+    periodic = {m: json.loads(theirs[("operator", "poisson", f"{m}-s0")])
+                for m in ("fno", "unet", "encoder_decoder", "deeponet")}
+    assert set(mine) == {("operator", "poisson_dirichlet", f"{m}-s0") for m in (*periodic, "fno_sine")}
+    for m, cfg in periodic.items():  # trained as config.yaml trains them on the periodic lattice
+        assert json.loads(mine[("operator", "poisson_dirichlet", f"{m}-s0")]) == {**cfg, "task": "poisson_dirichlet"}
+    shared = set(mine) & set(theirs)  # the default run's Dirichlet runs, trained alike
+    assert shared and all(mine[k] == theirs[k] for k in shared)
     result = run_snakemake(tmp_path, "-n", "--cores", "2", preset=path)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     planned = {job.rule for job in jobs(result.stdout)}

@@ -16,11 +16,12 @@ EXPECTED = {
     "heat1d": {"u": ("t", "x")},
     "nls": {"u": ("t", "x"), "v": ("t", "x"), "h_abs": ("t", "x")},
     "poisson": {v: ("sample", "x", "y") for v in ("rho", "phi", "Ex", "Ey")},
+    "poisson_dirichlet": {v: ("sample", "x", "y") for v in ("rho", "phi", "Ex", "Ey")},
     "heat2d": {"u": ("sample", "t", "x", "y")},
 }
 
 
-@pytest.mark.parametrize("problem", physics.PROBLEMS)
+@pytest.mark.parametrize("problem", physics.DATASETS)
 def test_reference_outputs_exist_and_read(smoke_run, problem):
     ds = read_dataset(smoke_run / "results" / "reference" / f"{problem}.nc", EXPECTED[problem])
     for name, var in ds.variables.items():
@@ -31,7 +32,7 @@ def test_reference_outputs_exist_and_read(smoke_run, problem):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
 
 
-@pytest.mark.parametrize("problem", physics.PROBLEMS)
+@pytest.mark.parametrize("problem", physics.DATASETS)
 def test_reference_rule_is_deterministic(smoke_run, tmp_path, problem):
     """Rerunning the rule's command with the recorded settings gives an identical dataset, attributes included."""
     path = smoke_run / "results" / "reference" / f"{problem}.nc"
@@ -70,7 +71,7 @@ def test_changing_one_problem_reruns_only_its_rules(smoke_run, run_snakemake, tm
     assert reference_jobs == {("reference", "heat1d"), ("reference_quicklook", "heat1d")}, planned
     # Jobs of the other problems (wildcards such as nls or poisson_fno) are not added by the change.
     added = set(planned) - set(problem_jobs(baseline.stdout + baseline.stderr))
-    others = tuple(p for p in physics.PROBLEMS if p != "heat1d")
+    others = tuple(p for p in physics.DATASETS if p != "heat1d")
     assert not [job for job in added if job[1] and job[1].startswith(others)], added
 
 
@@ -83,7 +84,7 @@ def test_references_then_the_longest_trainings_start_first(smoke_run, run_snakem
     assert result.returncode == 0, result.stderr[-4000:]
     started = [job.rule for job in jobs(result.stdout + result.stderr)]
     order = {"reference": 0, "pinn_train": 1, "operator_train": 2}
-    assert set(started) == set(order) and started.count("reference") == len(physics.PROBLEMS), started
+    assert set(started) == set(order) and started.count("reference") == len(physics.DATASETS), started
     assert started == sorted(started, key=order.get), started
 
 

@@ -10,7 +10,7 @@ from nnphys.models import build
 from nnphys.models.receptive_field import (GLOBAL, Up, Window, interval, paths, period, receptive_field, spans,
                                            support)
 
-CONFIGS = [("encoder_decoder", {"depth": d}) for d in (1, 2, 3, 4)] + [
+CONFIGS = [("encoder_decoder", {"depth": d, "residual": r}) for d in (1, 2, 3, 4) for r in (False, True)] + [
     ("unet", {"depth": d, "patch": p, "residual": p == 2}) for p in (1, 2) for d in (1, 2, 3, 4)]
 SMALL = {"encoder_decoder": {"width": 1, "latent_channels": 1}, "unet": {"width": 1}}
 
@@ -69,7 +69,7 @@ def test_the_gradient_of_each_output_cell_reaches_exactly_its_computed_interval(
 @pytest.mark.parametrize("arch,hyper", CONFIGS, ids=[f"{a}-{h}" for a, h in CONFIGS])
 def test_without_upsampling_the_exact_interval_is_the_recurrence(arch, hyper):
     """The encoder part of each path (windows only): propagating cell indices gives the classical RF_l."""
-    for path in paths(arch, hyper["depth"], hyper.get("patch", 1)):
+    for path in paths(arch, hyper["depth"], hyper.get("patch", 1), hyper.get("residual", False) and arch == "encoder_decoder"):
         encoder = path[:next((i for i, layer in enumerate(path) if isinstance(layer, Up)), len(path))]
         assert all(isinstance(layer, Window) for layer in encoder)
         widths = {support(encoder, j)[1] - support(encoder, j)[0] + 1 for j in range(8)}

@@ -47,6 +47,8 @@ METRIC_BARS = {
     ("pinn/heat1d_inverse/tanh-3x20-f64-s0", "k_rel_error"): 1e-2,
     ("operator/poisson/fno-s0", "rel_l2_mean"): 1e-3,
     ("operator/poisson/unet-s0", "rel_l2_mean"): 5e-3,
+    ("operator/poisson/encoder_decoder-s0", "rel_l2_mean"): 4e-2,
+    ("operator/poisson_dirichlet/fno_sine-s0", "rel_l2_mean"): 5e-3,
     ("operator/heat2d/fno-s0", "one_step_rel_l2"): 2e-4,
     ("operator/heat2d/fno-s0", "rollout_rel_l2_final"): 5e-3,
     ("operator/heat2d/unet_shallow-s0", "one_step_rel_l2"): 2e-4,

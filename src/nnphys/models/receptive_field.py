@@ -20,7 +20,8 @@ The architectures, as built in :mod:`nnphys.models.encoder_decoder` and :mod:`nn
 (``block``: two 3x3 convolutions; a residual block's shortcut is 1x1 and adds nothing):
 
 - ``encoder_decoder``: block, ``depth`` stride-2 3x3 convolutions, a 1x1 to the latent channels,
-  ``depth`` times (upsample 2, 3x3), block, 1x1.
+  ``depth`` times (upsample 2, 3x3), block, 1x1; ``residual``: a block after each stride-2 and each upsampling
+  3x3 too.
 - ``unet``: unshuffle ``patch``, block, ``depth`` times (stride-2 3x3, block); back up, at each level
   (upsample 2, 3x3) concatenated with the encoder's map of that level, then block; 1x1, shuffle ``patch``.
 
@@ -69,11 +70,12 @@ CONV3, DOWN, ONE = Window(3, 1, 1), Window(3, 2, 1), Window(1)
 BLOCK = [CONV3, CONV3]
 
 
-def paths(architecture: str, depth: int, patch: int = 1) -> list[list[Window | Up]]:
+def paths(architecture: str, depth: int, patch: int = 1, residual: bool = False) -> list[list[Window | Up]]:
     """Every input-to-output path of layers of a CNN (input first), one per U-Net level, one for an
     encoder-decoder."""
     if architecture == "encoder_decoder":
-        return [BLOCK + [DOWN] * depth + [ONE] + [Up(2), CONV3] * depth + BLOCK + [ONE]]
+        level = BLOCK if residual else []
+        return [BLOCK + ([DOWN] + level) * depth + [ONE] + ([Up(2), CONV3] + level) * depth + BLOCK + [ONE]]
     if architecture != "unet":
         raise ValueError(f"no receptive field arithmetic for architecture {architecture!r}; CNNs: {', '.join(CNN)}")
     encoder = [Window(patch, patch)] + BLOCK
@@ -102,7 +104,8 @@ def interval(architecture: str, hyper: Mapping[str, Any], position: int) -> tupl
     """The hull ``(first, last)`` of the input cells output cell ``position`` depends on; unset
     hyperparameters take the architecture's defaults."""
     h = {**defaults(architecture), **hyper}
-    spans = [support(p, position) for p in paths(architecture, h["depth"], h.get("patch", 1))]
+    spans = [support(p, position) for p in paths(architecture, h["depth"], h.get("patch", 1),
+                                                 architecture == "encoder_decoder" and h.get("residual", False))]
     return min(s[0] for s in spans), max(s[1] for s in spans)
 
 
