@@ -14,6 +14,8 @@ SMALL = {"fno": {"width": 8, "modes": 4, "layers": 2}, "unet": {"width": 4, "dep
          "fno-res": {"architecture": "fno", "width": 8, "modes": 4, "layers": 2, "residual": True},
          "unet-res-patch": {"architecture": "unet", "width": 4, "depth": 2, "residual": True, "patch": 2},
          "encoder_decoder": {"width": 4, "depth": 2, "latent_channels": 4},
+         "encoder_decoder-res": {"architecture": "encoder_decoder", "width": 4, "depth": 2, "latent_channels": 4,
+                                 "residual": True},
          "deeponet": {"width": 64, "depth": 3, "basis": 32, "shape": (16, 16)}}
 
 
