@@ -32,8 +32,8 @@ def test_a_runs_override_keeps_the_tasks_other_settings(repo):
     cfg = workflow_config(repo)
     task = cfg["operator"]["tasks"]["poisson"]["training"]
     run = operator_config.run_config(cfg["operator"], "poisson", "encoder_decoder-s0")["training"]
-    assert cfg["operator"]["runs"][2]["training"] == {"lr": 0.003}  # as written in config.yaml
-    assert run == {**task, "lr": 0.003}
+    assert cfg["operator"]["runs"][2]["training"] == {"lr": 0.003, "epochs": 10}  # as written in config.yaml
+    assert run == {**task, "lr": 0.003, "epochs": 10}
     assert task["epochs"] == 8 != schema("operator")["$defs"]["training"]["properties"]["epochs"]["default"]
 
 
