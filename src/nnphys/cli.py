@@ -44,9 +44,7 @@ def cmd_quicklook(args: argparse.Namespace) -> None:
     from nnphys.evaluation.style import Style
     from nnphys.io import read_dataset
 
-    from nnphys.physics import problem
-
-    quicklook(problem(args.problem), read_dataset(args.dataset), args.out, Style.from_config(args.style))
+    quicklook(args.problem, read_dataset(args.dataset), args.out, Style.from_config(args.style))
 
 
 def cmd_tables(args: argparse.Namespace) -> None:

@@ -42,6 +42,7 @@ rule reference_quicklook:
     output:
         report(f"{RESULTS}/reference/figures/{{problem}}.png", caption="../report/reference.rst", category="Reference"),
     params:
+        physics=lambda w: REFERENCE_DATASETS[w.problem],  # a dataset is drawn as the problem it solves
         style=style_json(),
         code=fingerprint("report"),
     threads: SINGLE_THREAD
@@ -52,5 +53,5 @@ rule reference_quicklook:
     conda:
         "../../envs/nnphys.yaml"
     shell:
-        "python -m nnphys quicklook {wildcards.problem:q} --dataset {input:q} --style {params.style:q} "
+        "python -m nnphys quicklook {params.physics:q} --dataset {input:q} --style {params.style:q} "
         "--out {output:q} > {log:q} 2>&1"
