@@ -69,7 +69,7 @@ def test_the_gradient_of_each_output_cell_reaches_exactly_its_computed_interval(
 @pytest.mark.parametrize("arch,hyper", CONFIGS, ids=[f"{a}-{h}" for a, h in CONFIGS])
 def test_without_upsampling_the_exact_interval_is_the_recurrence(arch, hyper):
     """The encoder part of each path (windows only): propagating cell indices gives the classical RF_l."""
-    for path in paths(arch, hyper["depth"], hyper.get("patch", 1), hyper.get("residual", False) and arch == "encoder_decoder"):
+    for path in paths(arch, hyper["depth"], hyper.get("patch", 1), hyper.get("residual", False)):
         encoder = path[:next((i for i, layer in enumerate(path) if isinstance(layer, Up)), len(path))]
         assert all(isinstance(layer, Window) for layer in encoder)
         widths = {support(encoder, j)[1] - support(encoder, j)[0] + 1 for j in range(8)}

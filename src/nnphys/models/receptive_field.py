@@ -72,7 +72,8 @@ BLOCK = [CONV3, CONV3]
 
 def paths(architecture: str, depth: int, patch: int = 1, residual: bool = False) -> list[list[Window | Up]]:
     """Every input-to-output path of layers of a CNN (input first), one per U-Net level, one for an
-    encoder-decoder."""
+    encoder-decoder. ``residual`` adds the encoder-decoder's blocks after each resampling; a U-Net's residual
+    shortcuts add no path of their own."""
     if architecture == "encoder_decoder":
         level = BLOCK if residual else []
         return [BLOCK + ([DOWN] + level) * depth + [ONE] + ([Up(2), CONV3] + level) * depth + BLOCK + [ONE]]
@@ -104,8 +105,7 @@ def interval(architecture: str, hyper: Mapping[str, Any], position: int) -> tupl
     """The hull ``(first, last)`` of the input cells output cell ``position`` depends on; unset
     hyperparameters take the architecture's defaults."""
     h = {**defaults(architecture), **hyper}
-    spans = [support(p, position) for p in paths(architecture, h["depth"], h.get("patch", 1),
-                                                 architecture == "encoder_decoder" and h.get("residual", False))]
+    spans = [support(p, position) for p in paths(architecture, h["depth"], h.get("patch", 1), h.get("residual", False))]
     return min(s[0] for s in spans), max(s[1] for s in spans)
 
 
