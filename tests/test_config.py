@@ -220,5 +220,5 @@ def test_a_problems_own_history_cadence_overrides_the_pinn_default(repo):
     cfg = yaml.safe_load((repo / "config.yaml").read_text())["pinn"]
     heat = run_config(cfg, "heat1d", "tanh-3x20-f64-s0")["training"]
     nls = run_config(cfg, "nls", "tanh-4x40-periodic-f64-s0")["training"]
-    assert (heat["eval_every"], nls["eval_every"]) == (10, cfg["eval_every"])
+    assert (heat["eval_every"], nls["eval_every"]) == (50, cfg["eval_every"])
     assert heat["log_every"] == nls["log_every"] == cfg["log_every"]

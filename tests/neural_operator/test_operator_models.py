@@ -240,3 +240,25 @@ def test_a_sine_basis_fno_runs_on_a_finer_lattice_and_refuses_periodic_fields():
         model(torch.randn(1, 1, 4, 4))
     with pytest.raises(ValueError, match="periodic"):
         build("fno", 1, 1, modes=4, periodic=True, spectral_basis="sine")
+
+
+@pytest.mark.parametrize("stride", [1, 2])
+def test_the_concatenating_circular_convolution_equals_torchs_in_value_and_gradient(stride):
+    from torch import nn
+
+    from nnphys.models.conv import Conv2d
+
+    torch.manual_seed(0)
+    ref = nn.Conv2d(3, 4, 3, stride=stride, padding=1, padding_mode="circular").double()
+    ours = Conv2d(3, 4, 3, stride=stride, padding=1, padding_mode="circular").double()
+    ours.load_state_dict(ref.state_dict())
+    x = torch.randn(2, 3, 8, 6, dtype=torch.float64, requires_grad=True)
+    y_ref, y = ref(x), ours(x)
+    assert torch.allclose(y, y_ref, rtol=0, atol=1e-13)
+    g = torch.randn_like(y)
+    grads_ref = torch.autograd.grad(y_ref, [x, ref.weight], g)
+    grads = torch.autograd.grad(y, [x, ours.weight], g)
+    for a, b in zip(grads, grads_ref):
+        assert torch.allclose(a, b, rtol=0, atol=1e-12)
+    shifted = ours(torch.roll(x, (2, 2), dims=(-2, -1)))  # circular: a shift by the stride shifts the output
+    assert torch.allclose(shifted, torch.roll(y, (2 // stride, 2 // stride), dims=(-2, -1)), atol=1e-12)

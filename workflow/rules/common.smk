@@ -69,7 +69,7 @@ TORCH_THREADS, TORCH_RUNS = job_threads(config["threads"], _CORES, _CPUS)
 SINGLE_THREAD = job_threads(1, _CORES, _CPUS)[0]
 
 # Which ready job starts first. References (seconds each) unblock every other job. Then the longest
-# jobs (longest-processing-time scheduling): a PINN training (full-batch L-BFGS or Levenberg-Marquardt,
+# jobs (longest-processing-time scheduling): a PINN training (full-batch quasi-Newton or Levenberg-Marquardt,
 # minutes in one process; the NLS PINN is the longest job of the default run) before the operator
 # trainings, and those before evaluations and figures. Started last, the longest job would run alone at
 # the end while the other cores idle. Snakemake does not pass a priority on to a job's inputs.

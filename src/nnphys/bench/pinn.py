@@ -5,7 +5,7 @@ Heat (DeepXDE's documented example): u_t = 0.4 u_xx on x, t ∈ [0, 1], u(x, 0) 
 network 2-[20, 20, 20]-1 tanh; 2540 domain, 80 boundary (40 times × both ends), 160 initial points;
 rel. L2 error on a 201 × 201 grid against the exact solution exp(-0.4 π² t) sin πx.
 Reported: training seconds (evaluations excluded) until rel. L2 ≤ 1e-2, 1e-3, 1e-4 (null if never),
-for nnphys with Levenberg–Marquardt in float64 (the default heat1d setting), and seconds per Adam step.
+for nnphys with Levenberg–Marquardt in float64 on the example's soft losses, and seconds per Adam step.
 
 NLS time to accuracy (Raissi et al.'s problem, reference by split-step Fourier on the 201 × 256 grid): training
 seconds until rel. L2 of |h| ≤ 1e-2, 3e-3, 1e-3, for config.yaml's NLS run (our best setup: 4×40 float64, Adam

@@ -84,10 +84,15 @@ def meta(fields: od.Fields) -> dict[str, Any]:
 
 def optimizer(params, tc: dict) -> torch.optim.Optimizer:
     """The optimizer of training settings ``tc``: AdamW (decoupled weight decay, β2 = ``beta2``), or SGD with
-    ``momentum`` (0: plain SGD; its weight decay is the L2 penalty's gradient)."""
+    ``momentum`` (0: plain SGD; its weight decay is the L2 penalty's gradient).
+
+    AdamW runs fused (one kernel for all parameters): on a CPU torch otherwise loops over them, ~10 ms per step
+    for the U-Net's 50 tensors, a seventh of its training time at batch 8.
+    """
     if tc["optimizer"] == "sgd":
         return torch.optim.SGD(params, lr=tc["lr"], momentum=tc["momentum"], weight_decay=tc["weight_decay"])
-    return torch.optim.AdamW(params, lr=tc["lr"], betas=(0.9, tc["beta2"]), weight_decay=tc["weight_decay"])
+    return torch.optim.AdamW(params, lr=tc["lr"], betas=(0.9, tc["beta2"]), weight_decay=tc["weight_decay"],
+                             fused=True)
 
 
 def batch_sizes(tc: dict, items: int) -> list[int]:
