@@ -48,6 +48,13 @@ def schema(section: str, definition: str | None = None) -> dict:
     return {"$schema": full["$schema"], "$defs": full["$defs"], "$ref": f"#/$defs/{definition}"}
 
 
+def fixed(section: str, key: str) -> dict[str, Any]:
+    """The settings schema ``section`` fixes for entry ``key`` (its ``const`` properties): what makes a named
+    variant, such as ``reference.poisson_dirichlet``, one."""
+    props = _load(SCHEMAS / f"{section}.schema.yaml")["properties"].get(key, {}).get("properties", {})
+    return {k: v["const"] for k, v in props.items() if "const" in v}
+
+
 def _key(prefix: str, path) -> str:
     out = prefix
     for p in path:

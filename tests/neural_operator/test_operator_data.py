@@ -63,6 +63,16 @@ def test_grid_mismatch_and_unknown_output_are_named(poisson_file):
         od.load("poisson", poisson_file, outputs=["Ez"])
 
 
+def test_the_dirichlet_task_refuses_a_periodic_file_and_the_periodic_task_takes_either(poisson_file,
+                                                                                       dirichlet_poisson_file):
+    with pytest.raises(DataError, match=rf"{poisson_file}: task poisson_dirichlet learns from data with "
+                                        r"boundary = 'dirichlet' .*this file has boundary = 'periodic'"):
+        od.load("poisson_dirichlet", poisson_file)
+    assert not od.load("poisson_dirichlet", dirichlet_poisson_file).periodic
+    assert not od.load("poisson", dirichlet_poisson_file).periodic  # reference.poisson.boundary may be dirichlet
+    assert od.load("poisson", poisson_file).periodic
+
+
 def test_operator_wrapper_is_residual_in_physical_units():
     net = torch.nn.Conv2d(1, 1, 1, bias=False)
     torch.nn.init.zeros_(net.weight)

@@ -22,6 +22,7 @@ import torch
 import xarray as xr
 from torch import nn
 
+from nnphys.configcheck import fixed
 from nnphys.io import SAMPLE, T, X, Y, DataError, dataset_identity, dataset_params, read_dataset
 from nnphys.models import symmetry
 from nnphys.neural_operator.config import TASKS
@@ -84,6 +85,10 @@ def load(task: str, path: str | Path, outputs=POISSON_OUTPUTS, min_steps: int = 
     if ds.sizes[X] != ds.sizes[Y]:
         raise DataError(f"{path}: grid {ds.sizes[X]}x{ds.sizes[Y]} is not square")
     params = dataset_params(ds)
+    for key, value in fixed("reference", task).items():
+        if params.get(key) != value:
+            raise DataError(f"{path}: task {task} learns from data with {key} = {value!r} (reference.{task}); "
+                            f"this file has {key} = {params.get(key)!r}")
     units = {v: ds[v].attrs.get("units", "1") for v in (*inputs, *outputs)}
     coords = {c: ds[c] for c in (T, X, Y) if c in ds.coords}
     return Fields(task, x, y, inputs, outputs, params.get("boundary", "periodic") == "periodic", params, units,
