@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from nnphys.configcheck import ConfigError
 from nnphys.io import DataError, DiskFull
@@ -39,14 +40,6 @@ def cmd_reference(args: argparse.Namespace) -> None:
                   fingerprint=args.fingerprint)
 
 
-def cmd_quicklook(args: argparse.Namespace) -> None:
-    from nnphys.evaluation.quicklook import quicklook
-    from nnphys.evaluation.style import Style
-    from nnphys.io import read_dataset
-
-    quicklook(args.problem, read_dataset(args.dataset), args.out, Style.from_config(args.style))
-
-
 def cmd_tables(args: argparse.Namespace) -> None:
     from nnphys.evaluation.tables import write_tables
 
@@ -65,20 +58,14 @@ def cmd_figures(args: argparse.Namespace) -> None:
         from nnphys.evaluation.figures.optimizers import optimizer_figures
 
         optimizer_figures(args.run, args.runs, args.headline, args.out_dir, style)
-    elif args.kind == "pinn":
-        from nnphys.evaluation.figures.pinn import Slices, pinn_figures
-
-        pinn_figures(args.run, args.prediction, args.history, args.reference, args.out_dir, style,
-                     Slices(args.slices.get("variable"), tuple(args.slices.get("times", ()))))
-    elif args.kind == "operator":
-        from nnphys.evaluation.figures.operator import operator_figures
-
-        operator_figures(args.run, args.prediction, args.history, args.metrics[0], args.out_dir, style,
-                         args.samples)
     else:
-        from nnphys.evaluation.figures.summary import summary_figure
+        from nnphys.evaluation.figures.batch import Options, QuickLook, draw_all
+        from nnphys.evaluation.figures.pinn import Slices
 
-        summary_figure(args.metrics, args.headline, args.out_dir, style)
+        slices = {p: Slices(s.get("variable"), tuple(s.get("times", ()))) for p, s in args.slices.items()}
+        looks = [QuickLook(q["problem"], Path(q["dataset"]), Path(q["out"])) for q in args.quicklooks]
+        draw_all(args.runs, args.references, args.out_dir, style, Options(slices, args.samples, args.headline),
+                 workers=args.workers, quicklooks=looks)
 
 
 def cmd_study_symmetry(args: argparse.Namespace) -> None:
@@ -215,13 +202,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_reference)
 
-    p = sub.add_parser("quicklook", help="quick-look figure of a reference dataset")
-    p.add_argument("problem")
-    p.add_argument("--dataset", required=True)
-    p.add_argument("--out", required=True)
-    p.add_argument("--style", type=_json, default={}, help="the report's plotting options as JSON")
-    p.set_defaults(func=cmd_quicklook)
-
     p = sub.add_parser("tables", help="error tables (CSV, Markdown) from the runs' metrics.json files")
     p.add_argument("--metrics", nargs="+", required=True, help="metrics.json of every run")
     p.add_argument("--headline", type=_json, default={}, help="JSON {problem: headline metric}")
@@ -230,20 +210,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--md", required=True, help="both tables as Markdown")
     p.set_defaults(func=cmd_tables)
 
-    p = sub.add_parser("figures", help="figures (PNG and PDF) of one run, the summary of all runs, or of a study")
-    p.add_argument("kind", choices=("pinn", "operator", "summary", "uq", "optimizers"))
-    p.add_argument("--run", default="", help="problem/run (optimizers: the comparison), named in error messages")
-    p.add_argument("--prediction", help="prediction.nc of the run")
-    p.add_argument("--history", help="history.nc of the run")
-    p.add_argument("--reference", help="reference dataset (pinn)")
-    p.add_argument("--metrics", nargs="+", default=[], help="metrics.json (operator: the run's; summary: all)")
+    p = sub.add_parser("figures", help="figures (PNG and PDF): the report's (runs, summary, reference quick-looks), "
+                       "or a study's")
+    p.add_argument("kind", choices=("report", "uq", "optimizers"))
+    p.add_argument("--run", default="", help="the comparison (optimizers), named in error messages")
+    p.add_argument("--runs", nargs="+", default=[], help="run folders <results>/<stage>/<problem>/<run> (report: "
+                   "each with prediction.nc, history.nc, metrics.json; optimizers: history.nc, metrics.json)")
+    p.add_argument("--references", type=_json, default={}, help="JSON {PINN problem: its reference dataset} (report)")
+    p.add_argument("--quicklooks", type=_json, default=[], help="JSON [{problem, dataset, out}]: quick-look PNGs of "
+                   "reference datasets, each drawn as the physics problem it solves (report)")
     p.add_argument("--style", type=_json, default={}, help="JSON: dpi, font_size, colormaps")
-    p.add_argument("--slices", type=_json, default={}, help="JSON {variable, times} (pinn)")
-    p.add_argument("--samples", type=int, default=3, help="test samples shown (operator)")
-    p.add_argument("--headline", type=_json, default={}, help="JSON {problem: metric} (summary, optimizers)")
+    p.add_argument("--slices", type=_json, default={}, help="JSON {problem: {variable, times}} (report: PINN slices)")
+    p.add_argument("--samples", type=int, default=3, help="test samples shown per operator run (report)")
+    p.add_argument("--headline", type=_json, default={}, help="JSON {problem: metric} (report, optimizers)")
+    p.add_argument("--workers", type=int, default=1, help="processes drawing at once (report)")
     p.add_argument("--predictive", help="predictive.nc of an ensemble or Monte Carlo dropout (uq)")
-    p.add_argument("--runs", nargs="+", default=[], help="run folders compared, each with history.nc and "
-                   "metrics.json (optimizers)")
     p.add_argument("--out-dir", required=True)
     p.set_defaults(func=cmd_figures)
 

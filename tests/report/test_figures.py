@@ -3,6 +3,7 @@ and a bad input file stops with a message naming the run and the file."""
 
 from __future__ import annotations
 
+import shutil
 import struct
 
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 import fake
 from nnphys.evaluation import style
 from nnphys.evaluation.figures import FORMATS, OPERATOR, PINN
+from nnphys.evaluation.figures.batch import Options, QuickLook, draw_all
 from nnphys.evaluation.figures.operator import operator_figures, radial_spectrum, sample_errors
 from nnphys.evaluation.figures.pinn import Slices, pinn_figures
 from nnphys.evaluation.figures.summary import summary_figure
@@ -69,6 +71,35 @@ def test_operator_figures_are_written_as_png_and_pdf(results, tmp_path, task, ru
     for name in OPERATOR:
         for fmt in FORMATS:
             assert (tmp_path / f"{name}.{fmt}").stat().st_size > 1000
+
+
+def test_the_figure_job_draws_every_run_the_summary_and_the_quicklooks_in_worker_processes(results, tmp_path):
+    runs = sorted(p.parent for p in results.glob("*/*/*/prediction.nc"))
+    references = {p: results / "reference" / f"{physics}.nc" for p, physics in PHYSICS.items()}
+    look = QuickLook("heat1d", results / "reference" / "heat1d.nc", tmp_path / "reference" / "heat1d.png")
+    draw_all(runs, references, tmp_path / "figures", STYLE, Options(), workers=2, quicklooks=[look])
+    names = {"pinn": PINN, "operator": OPERATOR}
+    expected = {tmp_path / "figures" / run.relative_to(results) / f"{name}.{fmt}" for run in runs
+                for name in names[run.relative_to(results).parts[0]] for fmt in FORMATS}
+    expected |= {tmp_path / "figures" / f"summary.{fmt}" for fmt in FORMATS} | {look.out}
+    assert {p for p in tmp_path.rglob("*") if p.is_file()} == expected
+    assert len(runs) >= 4 and png_size(look.out)[0] > 0
+
+
+def test_a_bad_run_among_the_workers_is_named_and_the_other_runs_are_drawn(results, tmp_path):
+    good = results / "operator" / "poisson" / "unet-s0"
+    bad = tmp_path / "results" / "operator" / "poisson" / "broken-s0"
+    shutil.copytree(good, bad)
+    (bad / "prediction.nc").write_bytes((good / "prediction.nc").read_bytes()[:200])
+    out = tmp_path / "figures"
+    with pytest.raises(DataError, match=rf"run poisson/broken-s0: {bad / 'prediction.nc'}: cannot be read as netCDF"):
+        draw_all([bad, good], {}, out, STYLE, Options(), workers=2)
+    assert all((out / "operator" / "poisson" / "unet-s0" / f"{name}.png").exists() for name in OPERATOR)
+
+
+def test_a_folder_outside_the_results_layout_is_refused(results, tmp_path):
+    with pytest.raises(DataError, match=r"not a run folder <results>/<stage>/<problem>/<run>"):
+        draw_all([tmp_path / "somewhere"], {}, tmp_path / "out", STYLE, Options())
 
 
 # A default run as the README reports it (problem, kind, model, headline metric, value, train seconds):

@@ -16,8 +16,7 @@ import pytest
 from helpers import jobs
 from nnphys.evaluation.figures import OPERATOR, PINN
 
-REPORT_RULES = {"figures", "report_tables", "pinn_figures", "operator_figures", "summary_figure", "report_summary",
-                "reference_quicklook", "all"}
+REPORT_RULES = {"figures", "report_tables", "draw_figures", "report_summary", "all"}
 PLOTTING = "report:\n  dpi: 50\n  font_size: 7\n"
 
 
@@ -65,7 +64,7 @@ def test_plotting_change_plans_only_report_jobs(finished, plotting_change, run_s
         dry = run_snakemake(finished, "-n", target, overrides=[override])
         assert dry.returncode == 0, dry.stderr[-3000:]
         planned = rules_run(dry.stdout + dry.stderr)
-        assert "summary_figure" in planned and planned - baseline <= REPORT_RULES, planned - baseline - REPORT_RULES
+        assert "draw_figures" in planned and planned - baseline <= REPORT_RULES, planned - baseline - REPORT_RULES
 
 
 @pytest.mark.slow
@@ -76,7 +75,7 @@ def test_plotting_change_regenerates_only_the_report(finished, plotting_change, 
     seconds = time.perf_counter() - start
     assert real.returncode == 0, real.stderr[-3000:]
     ran = rules_run(real.stdout + real.stderr)
-    assert "summary_figure" in ran and ran - baseline <= REPORT_RULES, ran - baseline - REPORT_RULES
+    assert "draw_figures" in ran and ran - baseline <= REPORT_RULES, ran - baseline - REPORT_RULES
     print(f"regenerated the report ({sorted(ran)}) in {seconds:.1f} s")
     again = rules_run(run_snakemake(finished, "-n", overrides=[override]).stdout)
     assert again - baseline <= {"all"}, f"a second run still has work to do: {again}"

@@ -1,5 +1,6 @@
-# Reference stage: classical solvers -> {RESULTS}/reference/<dataset>.nc, plus a quick-look figure each
-# (a dataset: a physics problem, or a named variant of one such as poisson_dirichlet).
+# Reference stage: classical solvers -> {RESULTS}/reference/<dataset>.nc (a dataset: a physics problem, or a
+# named variant of one such as poisson_dirichlet). Each dataset's quick-look figure is drawn with the report's
+# figures (report.smk: one job draws them all).
 #
 # benchmark: rather than cache: (Snakemake forbids both on one rule). The between-workflow
 # cache only acts with --cache and SNAKEMAKE_OUTPUT_CACHE set, and these datasets take seconds
@@ -7,10 +8,9 @@
 
 from nnphys.physics import DATASETS as REFERENCE_DATASETS
 
-# Every reference dataset and its figure (rule all); a lambda keeps `snakemake --lint` clean.
-reference_outputs = lambda: [f"{RESULTS}/reference/{p}.nc" for p in REFERENCE_DATASETS] + [
-    f"{RESULTS}/reference/figures/{p}.png" for p in REFERENCE_DATASETS
-]
+# Every reference dataset (rule all); a lambda keeps `snakemake --lint` clean.
+reference_outputs = lambda: [f"{RESULTS}/reference/{p}.nc" for p in REFERENCE_DATASETS]
+quicklook_outputs = lambda: [f"{RESULTS}/reference/figures/{p}.png" for p in REFERENCE_DATASETS]
 
 
 rule reference:
@@ -32,26 +32,3 @@ rule reference:
     shell:
         "python -m nnphys reference {wildcards.problem:q} --config {params.cfg:q} "
         "--fingerprint {params.code:q} --out {output:q} > {log:q} 2>&1"
-
-
-rule reference_quicklook:
-    wildcard_constraints:
-        problem="|".join(REFERENCE_DATASETS),
-    input:
-        f"{RESULTS}/reference/{{problem}}.nc",
-    output:
-        report(f"{RESULTS}/reference/figures/{{problem}}.png", caption="../report/reference.rst", category="Reference"),
-    params:
-        physics=lambda w: REFERENCE_DATASETS[w.problem],  # a dataset is drawn as the problem it solves
-        style=style_json(),
-        code=fingerprint("report"),
-    threads: SINGLE_THREAD
-    log:
-        f"{LOGS}/reference/{{problem}}_quicklook.log",
-    benchmark:
-        f"{BENCH}/reference/{{problem}}_quicklook.tsv"
-    conda:
-        "../../envs/nnphys.yaml"
-    shell:
-        "python -m nnphys quicklook {params.physics:q} --dataset {input:q} --style {params.style:q} "
-        "--out {output:q} > {log:q} 2>&1"

@@ -34,90 +34,50 @@ rule report_tables:
         "--summary-csv {output.summary_csv:q} --md {output.md:q} > {log:q} 2>&1"
 
 
-rule pinn_figures:
-    wildcard_constraints:
-        problem="|".join(PINN_PROBLEMS),
-        run=RUN_NAME.pattern,
+rule draw_figures:
+    # Every figure of the report in one job (runs, summary, reference quick-looks): one process's imports, a
+    # pool of workers drawing.
     input:
-        prediction=run_file("pinn", "{problem}", "{run}", "prediction.nc"),
-        history=run_file("pinn", "{problem}", "{run}", "history.nc"),
-        reference=lambda w: f"{RESULTS}/reference/{PINN_PHYSICS[w.problem]}.nc",
+        runs=figure_inputs(),
+        references=reference_outputs(),
     output:
-        **figure_outputs("pinn", PINN),
+        report_figure_files(),
+        [report(f, caption="../report/reference.rst", category="Reference") for f in quicklook_outputs()],
     params:
+        runs=lambda w: [os.path.dirname(p) for p in all_metrics()],
+        references=lambda w: as_json(figure_references()),
+        quicklooks=as_json([{"problem": physics, "dataset": nc, "out": png} for physics, nc, png in
+                            zip(REFERENCE_DATASETS.values(), reference_outputs(), quicklook_outputs())]),
         style=style_json(),
-        slices=lambda w: as_json(config["report"]["slices"].get(w.problem, {})),
-        out_dir=lambda w, output: os.path.dirname(output[0]),
-        code=fingerprint("report"),
-    threads: SINGLE_THREAD
-    log:
-        f"{LOGS}/report/pinn/{{problem}}/{{run}}.log",
-    benchmark:
-        f"{BENCH}/report/pinn/{{problem}}/{{run}}.tsv"
-    conda:
-        "../../envs/nnphys.yaml"
-    shell:
-        "python -m nnphys figures pinn --run {wildcards.problem:q}/{wildcards.run:q} --prediction {input.prediction:q} "
-        "--history {input.history:q} --reference {input.reference:q} --style {params.style:q} "
-        "--slices {params.slices:q} --out-dir {params.out_dir:q} > {log:q} 2>&1"
-
-
-rule operator_figures:
-    wildcard_constraints:
-        problem="|".join(OPERATOR_TASKS),
-        run=RUN_NAME.pattern,
-    input:
-        prediction=run_file("operator", "{problem}", "{run}", "prediction.nc"),
-        history=run_file("operator", "{problem}", "{run}", "history.nc"),
-        metrics=run_file("operator", "{problem}", "{run}", "metrics.json"),
-    output:
-        **figure_outputs("operator", OPERATOR),
-    params:
-        style=style_json(),
+        slices=as_json(config["report"]["slices"]),
         samples=config["report"]["samples"],
-        out_dir=lambda w, output: os.path.dirname(output[0]),
-        code=fingerprint("report"),
-    threads: SINGLE_THREAD
-    log:
-        f"{LOGS}/report/operator/{{problem}}/{{run}}.log",
-    benchmark:
-        f"{BENCH}/report/operator/{{problem}}/{{run}}.tsv"
-    conda:
-        "../../envs/nnphys.yaml"
-    shell:
-        "python -m nnphys figures operator --run {wildcards.problem:q}/{wildcards.run:q} "
-        "--prediction {input.prediction:q} --history {input.history:q} --metrics {input.metrics:q} "
-        "--style {params.style:q} --samples {params.samples:q} --out-dir {params.out_dir:q} > {log:q} 2>&1"
-
-
-rule summary_figure:
-    input:
-        all_metrics(),
-    output:
-        png=report(f"{FIGURES}/summary.png", caption="../report/summary_figure.rst", category="Summary"),
-        pdf=f"{FIGURES}/summary.pdf",
-    params:
-        style=style_json(),
         headline=as_json(config["report"]["headline"]),
-        out_dir=lambda w, output: os.path.dirname(output.png),
+        out_dir=FIGURES,
         code=fingerprint("report"),
-    threads: SINGLE_THREAD
+    threads: FIGURE_THREADS
+    resources:
+        # a resource, not a param: the CPU count must never rerun the job
+        figure_workers=FIGURE_WORKERS,
     log:
-        f"{LOGS}/report/summary_figure.log",
+        f"{LOGS}/report/figures.log",
     benchmark:
-        f"{BENCH}/report/summary_figure.tsv"
+        f"{BENCH}/report/figures.tsv"
     conda:
         "../../envs/nnphys.yaml"
     shell:
-        "python -m nnphys figures summary --metrics {input:q} --headline {params.headline:q} "
-        "--style {params.style:q} --out-dir {params.out_dir:q} > {log:q} 2>&1"
+        "python -m nnphys figures report --runs {params.runs:q} --references {params.references:q} "
+        "--quicklooks {params.quicklooks:q} "
+        "--style {params.style:q} --slices {params.slices:q} --samples {params.samples:q} "
+        "--headline {params.headline:q} --workers {resources.figure_workers:q} --out-dir {params.out_dir:q} "
+        "> {log:q} 2>&1"
 
 
 rule report_summary:
     # Runs last: after every other output exists, so every stage's benchmark file is there to read.
     input:
         metrics=all_metrics(),
-        done=reference_outputs() + pinn_outputs() + operator_outputs() + report_figures() + study_outputs(),
+        done=reference_outputs() + pinn_outputs() + operator_outputs() + report_figures() + quicklook_outputs()
+        + study_outputs(),
     output:
         html=report(f"{REPORT}/summary.html", caption="../report/summary.rst", category="Summary"),
         md=f"{REPORT}/summary.md",

@@ -19,23 +19,41 @@ def all_metrics():
     return [run_file(stage, p, r, "metrics.json") for stage, runs in stage_runs().items() for p, r in runs]
 
 
-def figure_outputs(kind, names):
-    """PNG (in the HTML report, captioned) and PDF of each figure of one run."""
-    return figure_files(f"{FIGURES}/{kind}/{{problem}}/{{run}}", names, kind, {"run": "{run}"},
-                        category="PINNs" if kind == "pinn" else "Neural operators", subcategory="{problem}")
+def figure_inputs():
+    """What the figures of every run read: its prediction, history and metrics."""
+    return [run_file(stage, p, r, name) for stage, runs in stage_runs().items() for p, r in runs
+            for name in ("prediction.nc", "history.nc", "metrics.json")]
+
+
+def figure_references():
+    """PINN problem -> the reference dataset its figures compare against, for the configured PINN runs."""
+    return {p: f"{RESULTS}/reference/{PINN_PHYSICS[p]}.nc" for p, _ in pinn_runs()}
+
+
+def report_figure_files():
+    """Every run's figures (PNG in the HTML report, captioned; PDF) and the summary's, when there are runs."""
+    names = {"pinn": PINN, "operator": OPERATOR}
+    out = []
+    for stage, runs in stage_runs().items():
+        for p, r in runs:
+            files = figure_files(f"{FIGURES}/{stage}/{p}/{r}", names[stage], stage, {"run": r},
+                                 category="PINNs" if stage == "pinn" else "Neural operators", subcategory=p)
+            out += files.values()
+    if all_metrics():
+        out += [report(f"{FIGURES}/summary.png", caption="../report/summary_figure.rst", category="Summary"),
+                f"{FIGURES}/summary.pdf"]
+    return out
 
 
 def report_figures():
-    names = {"pinn": PINN, "operator": OPERATOR}
-    runs = [f"{FIGURES}/{stage}/{p}/{r}/{n}.{f}" for stage, pairs in stage_runs().items() for p, r in pairs
-            for n in names[stage] for f in FORMATS]
-    summary = [f"{FIGURES}/summary.{f}" for f in FORMATS] if all_metrics() else []
-    return runs + summary
+    """The paths of :func:`report_figure_files`."""
+    return [str(f) for f in report_figure_files()]
 
 
 def report_outputs():
     tables = [f"{REPORT}/errors.csv", f"{REPORT}/errors_summary.csv", f"{REPORT}/errors.md"] if all_metrics() else []
-    return tables + report_figures() + study_outputs() + [f"{REPORT}/summary.html", f"{REPORT}/summary.md"]
+    return (tables + report_figures() + quicklook_outputs() + study_outputs()
+            + [f"{REPORT}/summary.html", f"{REPORT}/summary.md"])
 
 
 def study_outputs():

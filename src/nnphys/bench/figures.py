@@ -4,12 +4,13 @@
                                    [--out results/bench/figures.json]
 
 Draws every run's figures under ``--results`` (each PINN and operator run folder with a
-``prediction.nc``; PINN slices at the default times) the way the report stage does, in one
-process, into a temporary folder, and times each ``savefig``: the PNG and the PDF apart (the
-layout is solved for the PNG; the PDF reuses it). ``--rc`` adds matplotlib settings on top of the
-report's style, to time an alternative (Type 3 fonts, no constrained layout, ...). Also timed, in
-a fresh interpreter: the imports every figure job pays before it draws. Wall-clock seconds, one
-run, on whatever else the machine is doing.
+``prediction.nc``; PINN slices at the default times) and the summary, as the report's figure job
+does, into a temporary folder: first in one process, timing each ``savefig`` (the PNG and the PDF
+apart; the layout is solved for the PNG, the PDF reuses it), then again with a worker per usable CPU,
+timing the whole. ``--rc`` adds matplotlib settings on top of the report's style, to time an
+alternative (Type 3 fonts, no constrained layout, ...). Also timed, in a fresh interpreter: the
+imports the figure job pays before it draws. Wall-clock seconds, one run, on whatever else the
+machine is doing.
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from nnphys.cpus import usable_cpus
 from nnphys.io import write_json
 
-IMPORTS = "import nnphys.cli, nnphys.evaluation.figures.operator, nnphys.evaluation.figures.pinn"
+IMPORTS = "import nnphys.cli, nnphys.evaluation.figures.batch"
 
 
 def import_seconds() -> float:
@@ -36,48 +38,44 @@ def import_seconds() -> float:
     return time.perf_counter() - t0
 
 
-def predictions(results: Path) -> list[Path]:
-    """Every PINN and operator run's prediction file under ``results``."""
-    return sorted(p for stage in ("pinn", "operator") for p in results.glob(f"{stage}/*/*/prediction.nc"))
+def run_dirs(results: Path) -> list[Path]:
+    """Every PINN and operator run folder under ``results`` that has a ``prediction.nc``."""
+    return sorted(p.parent for stage in ("pinn", "operator") for p in results.glob(f"{stage}/*/*/prediction.nc"))
 
 
-def draw_all(results: Path, out: Path, rc: dict) -> dict[str, dict[str, float]]:
-    """Draw every run's figures; {run: {"<figure>.<png|pdf>": seconds}}."""
-    import matplotlib.figure
-
+def draw(results: Path, out: Path, rc: dict, workers: int) -> None:
+    """Every run's figures and the summary, as the report's figure job draws them (default PINN slices)."""
     from nnphys.evaluation import style as st
-    from nnphys.evaluation.figures import operator, pinn
+    from nnphys.evaluation.figures.batch import Options, draw_all
     from nnphys.pinn.problems import PHYSICS
 
-    style = st.Style()
-    if rc:
-        base = st.Style.rc
-        st.Style.rc = lambda self: base(self) | rc
+    references = {p: results / "reference" / f"{physics}.nc" for p, physics in PHYSICS.items()}
+    base = st.Style.rc
+    st.Style.rc = lambda self: base(self) | rc
+    try:
+        draw_all(run_dirs(results), references, out, st.Style(), Options(), workers)
+    finally:
+        st.Style.rc = base
+
+
+def timed_saves(results: Path, out: Path, rc: dict) -> dict[str, dict[str, float]]:
+    """Draw in this process, timing every ``savefig``: {"<stage>/<problem>/<run>" or "summary": {file: seconds}}."""
+    import matplotlib.figure
+
     times: dict[str, dict[str, float]] = defaultdict(dict)
-    current = [""]
     savefig = matplotlib.figure.Figure.savefig
 
     def timed(fig, path, *args, **kwargs):
         t0 = time.perf_counter()
         savefig(fig, path, *args, **kwargs)
-        times[current[0]][Path(path).name] = time.perf_counter() - t0
+        run = str(Path(path).parent.relative_to(out)) if Path(path).parent != out else "summary"
+        times[run][Path(path).name] = time.perf_counter() - t0
 
     matplotlib.figure.Figure.savefig = timed
     try:
-        for prediction in predictions(results):
-            folder = prediction.parent
-            stage, problem, name = folder.parts[-3:]
-            run = current[0] = f"{stage}/{problem}/{name}"
-            if stage == "operator":
-                operator.operator_figures(run, prediction, folder / "history.nc", folder / "metrics.json",
-                                          out / run, style, 3)
-            else:
-                pinn.pinn_figures(run, prediction, folder / "history.nc",
-                                  results / "reference" / f"{PHYSICS[problem]}.nc", out / run, style, pinn.Slices())
+        draw(results, out, rc, workers=1)
     finally:
         matplotlib.figure.Figure.savefig = savefig
-        if rc:
-            st.Style.rc = base
     return dict(times)
 
 
@@ -98,20 +96,26 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--rc", type=json.loads, default={}, help="matplotlib settings on top of the style, as JSON")
     ap.add_argument("--out", type=Path, default=Path("results/bench/figures.json"))
     args = ap.parse_args(argv)
-    if not predictions(args.results):
+    if not run_dirs(args.results):
         raise SystemExit(f"error: no run with a prediction.nc under {args.results}/<stage>/<problem>/<run>/: "
                          "run the workflow first")
     imports = import_seconds()
+    workers = usable_cpus()
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        times = draw_all(args.results, Path(tmp), args.rc)
+        times = timed_saves(args.results, Path(tmp) / "one", args.rc)
         total = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        draw(args.results, Path(tmp) / "pool", args.rc, workers)
+        parallel = time.perf_counter() - t0
     result = {"results": str(args.results), "rc": args.rc, "python": platform.python_version(),
-              "import_seconds": imports, "draw_seconds": total, "save_seconds": summarize(times), "runs": times}
+              "import_seconds": imports, "draw_seconds": total, "workers": workers,
+              "draw_seconds_workers": parallel, "save_seconds": summarize(times), "runs": times}
     write_json(args.out, result)
     saves = result["save_seconds"]
-    print(f"wrote {args.out}: {len(times)} runs drawn in {total:.1f} s (savefig: PNG {saves.get('all.png', 0):.1f} s, "
-          f"PDF {saves.get('all.pdf', 0):.1f} s); imports of a figure job {imports:.1f} s")
+    print(f"wrote {args.out}: {len(times) - 1} runs and the summary drawn in {total:.1f} s in one process (savefig: "
+          f"PNG {saves.get('all.png', 0):.1f} s, PDF {saves.get('all.pdf', 0):.1f} s), in {parallel:.1f} s by "
+          f"{workers} workers; imports of the figure job {imports:.1f} s")
 
 
 if __name__ == "__main__":

@@ -94,22 +94,27 @@ def plot_samples(pred: xr.Dataset, ins: list[str], outs: list[str], n: int, styl
     inp = true.isel({T: 0}) if rollout else (pred[ins[0]] if ins else None)
     cols = (["input"] if inp is not None else []) + ["true", "predicted", "error"]
     with st.figure(style, st.TEXT_IN, 1.55 * len(picks) + 0.4, nrows=len(picks), ncols=len(cols),
-                   squeeze=False, sharex=True, sharey=True) as (fig, axes):
+                   squeeze=False) as (fig, axes):
         for row, s in zip(axes, picks):
-            panels = []
-            if inp is not None:
-                panels.append((inp.isel({SAMPLE: s}), color_limits(inp.isel({SAMPLE: s}), style)))
             tr = _at_last_time(true.isel({SAMPLE: s}))
             pr = _at_last_time(guess.isel({SAMPLE: s}))
-            lim = color_limits(tr, style)
             e = pr - tr
             m = float(np.abs(e).max()) or 1.0
-            panels += [(tr, lim), (pr, lim), (e, {"cmap": style.diverging_cmap, "vmin": -m, "vmax": m})]
-            for ax, (field, kw) in zip(row, panels):
-                im = ax.pcolormesh(pred[X], pred[Y], field.transpose(Y, X), shading="auto", rasterized=True, **kw)
+            lim = color_limits(tr, style)
+            fields = ([inp.isel({SAMPLE: s})] if inp is not None else []) + [tr, pr, e]
+            kws = ([color_limits(fields[0], style)] if inp is not None else []) + [
+                lim, lim, {"cmap": style.diverging_cmap, "vmin": -m, "vmax": m}]
+            images = [ax.pcolormesh(pred[X], pred[Y], field.transpose(Y, X), shading="auto", rasterized=True, **kw)
+                      for ax, field, kw in zip(row, fields, kws)]
+            for ax in row:
                 ax.set_aspect("equal")
-                fig.colorbar(im, ax=ax, shrink=0.85, format="%.2g")
+            # true and predicted share limits: one colorbar for the pair, right of the prediction
+            k = cols.index("true")
+            for i, im in enumerate(images):
+                if i != k:
+                    fig.colorbar(im, ax=row[k:k + 2] if i == k + 1 else row[i], shrink=0.85, format="%.2g")
             row[0].set_ylabel(f"sample {int(pred[SAMPLE][s])}, e = {err[s]:.2g}\n{st.label(pred[Y])}")
+        st.outer_ticks(axes)
         t_in, t_out = (float(true[T][0]), float(true[T][-1])) if rollout else (None, None)
         titles = {"true": _title(f"true {name}", true, t_out), "predicted": _title(f"predicted {name}", true, t_out),
                   "error": _title("predicted − true", true, None)}
@@ -137,8 +142,9 @@ def plot_errors(pred: xr.Dataset, outs: list[str], metrics: Mapping[str, float],
         bins = np.geomspace(lo / 1.05, hi * 1.05, 25) if log else np.linspace(lo * 0.95, hi * 1.05, 25)
         if log:
             hist_ax.set_xscale("log")
-        else:
+        else:  # a power of ten as the axis' offset: 0.0003, 0.0006, ... ran into each other
             hist_ax.xaxis.set_major_locator(MaxNLocator(5))
+            hist_ax.ticklabel_format(axis="x", style="sci", scilimits=(-2, 3))
         for i, name in enumerate(outs):
             true, guess = pred[name], pred[f"{name}{PRED}"]
             err = errs[name]

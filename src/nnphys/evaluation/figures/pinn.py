@@ -60,8 +60,7 @@ def load(prediction: str | Path, reference: str | Path) -> tuple[xr.Dataset, xr.
 def plot_fields(ref: xr.Dataset, pred: xr.Dataset, names: Sequence[str], style: st.Style,
                 out_dir: str | Path) -> None:
     n = len(names)
-    with st.figure(style, st.TEXT_IN, 1.9 * n + 0.3, nrows=n, ncols=3, sharex=True, sharey=True,
-                   squeeze=False) as (fig, axes):
+    with st.figure(style, st.TEXT_IN, 1.9 * n + 0.3, nrows=n, ncols=3, squeeze=False) as (fig, axes):
         for row, name in zip(axes, names):
             r, p = ref[name], pred[name]
             err = np.abs(p - r)
@@ -76,6 +75,7 @@ def plot_fields(ref: xr.Dataset, pred: xr.Dataset, names: Sequence[str], style: 
             row[0].set_title(f"reference {r.attrs.get('long_name', name)}")
             row[1].set_title("PINN prediction")
             row[2].set_title(f"|error|, max {float(err.max()):.2g}")
+        st.outer_ticks(axes)
         fig.supxlabel(st.label(ref[T]), fontsize=style.font_size)
         st.save(fig, *outputs(out_dir, "fields"))
 
