@@ -21,8 +21,18 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
 import numpy as np  # noqa: E402
-from matplotlib.ticker import LogFormatter, LogFormatterSciNotation, NullLocator  # noqa: E402
 import xarray as xr  # noqa: E402
+from fontTools import subset  # noqa: E402
+from matplotlib.ticker import LogFormatter, LogFormatterSciNotation, LogLocator, NullLocator  # noqa: E402
+
+# Every PDF embeds a subset of its TrueType fonts (pdf.fonttype 42), cut by fontTools with the OpenType layout tables
+# (GSUB, GPOS, GDEF) kept and pruned. A PDF places each glyph itself and no viewer reads those tables, but
+# decompiling and pruning DejaVu Sans's was a sixth of the time of drawing the report's figures: drop them. matplotlib
+# makes its own fontTools options, so the default list they start from is the one place to say so; a fontTools
+# without it only subsets more slowly.
+_DROPPED = getattr(subset.Options, "_drop_tables_default", None)
+if _DROPPED is not None:
+    _DROPPED += [t for t in ("GSUB", "GPOS", "GDEF") if t not in _DROPPED]
 
 # The text width of a journal page, inches: figures are drawn to span it.
 TEXT_IN = 7.0
@@ -89,8 +99,10 @@ class LogFormatterUnicode(LogFormatter):
         return power if coeff == 1 else f"{coeff}×{power}"
 
 
-def _plain_log_labels(fig: Any) -> None:
-    """Swap matplotlib's default (mathtext) labels of every base-10 log axis of ``fig`` for plain-text ones."""
+def _log_axes(fig: Any) -> None:
+    """Every base-10 log axis of ``fig``: plain-text labels for matplotlib's default (mathtext) ones, and on an axis
+    spanning more than 4 decades minor ticks at the decades only (2..9 times each: dozens of ticks, each an object
+    to create and lay out, too dense to read)."""
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
             if axis.get_scale() != "log" or getattr(axis.get_transform(), "base", 10) != 10:
@@ -100,6 +112,9 @@ def _plain_log_labels(fig: Any) -> None:
             minor = axis.get_minor_formatter()
             if type(minor) is LogFormatterSciNotation:
                 axis.set_minor_formatter(LogFormatterUnicode(labelOnlyBase=minor.labelOnlyBase))
+            lo, hi = sorted(axis.get_view_interval())
+            if lo > 0 and math.log10(hi / lo) > 4:
+                axis.set_minor_locator(LogLocator(subs=(1.0,), numticks=100))
 
 
 def save(fig: Any, png: str | Path, pdf: str | Path | None = None) -> None:
@@ -112,7 +127,7 @@ def save(fig: Any, png: str | Path, pdf: str | Path | None = None) -> None:
     # glyphs (the default) every glyph past U+00FF (the minus sign −, Greek letters) went into a second embedded
     # copy of a TrueType font, which doubled the time of writing each PDF's fonts.
     same_font_type = {"ps.fonttype": matplotlib.rcParams["pdf.fonttype"]}
-    _plain_log_labels(fig)
+    _log_axes(fig)
     for path in (png, pdf):
         if path is not None:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
