@@ -56,29 +56,27 @@ def stage_of(run_dir: Path) -> str:
     return stage
 
 
-def draw(task: str | QuickLook, run_dirs: Sequence[Path], references: Mapping[str, Path], out_dir: Path, style: st.Style,
-         options: Options) -> str:
+def draw(task: str | QuickLook, run_dirs: Sequence[Path], references: Mapping[str, Path], out_dir: Path,
+         style: st.Style, options: Options) -> None:
     """Draw one task: a run folder's figures, a quick-look, or (``SUMMARY``) the summary of all runs."""
     if isinstance(task, QuickLook):
         quicklook(task.problem, read_dataset(task.dataset), task.out, style)
-        return task
+        return
     if task == SUMMARY:
         summary_figure([d / "metrics.json" for d in run_dirs], options.headline, out_dir, style)
-        return task
+        return
     run_dir = Path(task)
     stage, problem, name = stage_of(run_dir), run_dir.parts[-2], run_dir.parts[-1]
     figures = out_dir / stage / problem / name
     if stage == "operator":
         operator.operator_figures(f"{problem}/{name}", run_dir / "prediction.nc", run_dir / "history.nc",
                                   run_dir / "metrics.json", figures, style, options.samples)
+    elif problem not in references:
+        raise DataError(f"{run_dir}: no reference dataset given for PINN problem {problem!r} "
+                        f"(given for: {sorted(references)})")
     else:
-        if problem not in references:
-            raise DataError(f"{run_dir}: no reference dataset given for PINN problem {problem!r} "
-                            f"(given for: {sorted(references)})")
         pinn.pinn_figures(f"{problem}/{name}", run_dir / "prediction.nc", run_dir / "history.nc",
-                          references[problem], figures, style,
-                          options.slices.get(problem, pinn.Slices()))
-    return task
+                          references[problem], figures, style, options.slices.get(problem, pinn.Slices()))
 
 
 def draw_all(run_dirs: Sequence[str | Path], references: Mapping[str, str | Path], out_dir: str | Path,
