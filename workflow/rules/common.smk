@@ -67,8 +67,10 @@ def _local_cores():
 _CORES, _CPUS = _local_cores(), usable_cpus()
 TORCH_THREADS, TORCH_RUNS = job_threads(config["threads"], _CORES, _CPUS)
 SINGLE_THREAD = job_threads(1, _CORES, _CPUS)[0]
-# The report's figures: one job, a pool of up to 4 drawing processes (11 runs' figures share out well over 4).
-FIGURE_THREADS, FIGURE_WORKERS = job_threads(4, _CORES, _CPUS)
+# The report's figures: one job, a pool of up to 4 drawing processes (11 runs' figures share out well over 4), and
+# no more than this machine's CPUs: on a cluster the job asks for them, and a node smaller than the request would
+# never run it.
+FIGURE_THREADS, FIGURE_WORKERS = job_threads(min(4, _CPUS), _CORES, _CPUS)
 
 # Which ready job starts first. References (seconds each) unblock every other job. Then the longest
 # jobs (longest-processing-time scheduling): a PINN training (full-batch quasi-Newton or Levenberg-Marquardt,
