@@ -10,12 +10,15 @@ import numpy as np
 import pytest
 
 import fake
+import layout
+from nnphys import physics
 from nnphys.evaluation import style
 from nnphys.evaluation.figures import FORMATS, OPERATOR, PINN
 from nnphys.evaluation.figures.batch import Options, QuickLook, draw_all
 from nnphys.evaluation.figures.operator import operator_figures, radial_spectrum, sample_errors
 from nnphys.evaluation.figures.pinn import Slices, pinn_figures
 from nnphys.evaluation.figures.summary import summary_figure
+from nnphys.evaluation.quicklook import quicklook
 from nnphys.evaluation.style import Style
 from nnphys.evaluation.tables import per_run
 from nnphys.io import DataError, write_dataset, write_json
@@ -226,3 +229,42 @@ def test_operator_file_without_predictions_names_run_and_file(results, tmp_path)
     write_dataset(fake.prediction_poisson().drop_vars("phi_pred"), pred, params={})
     with pytest.raises(DataError, match=rf"run poisson/unet-s0: {pred}: no predicted channel"):
         operator_figures("poisson/unet-s0", pred, d / "history.nc", d / "metrics.json", tmp_path, STYLE, 3)
+
+
+def drawn_figures(monkeypatch, draw) -> list[tuple[str, list[str]]]:
+    """(file name, what does not read) of every figure ``draw()`` saves, checked as saved."""
+    found = []
+    save = style.save
+
+    def check(fig, png, pdf=None):
+        save(fig, png, pdf)
+        fig.canvas.draw()
+        found.append((png.name, layout.problems(fig, fig.canvas.get_renderer())))
+
+    monkeypatch.setattr(style, "save", check)
+    draw()
+    return found
+
+
+@pytest.mark.parametrize("look", [Style(dpi=100), Style(), Style(dpi=100, font_size=9.5)],
+                         ids=["100dpi", "150dpi", "larger-font"])
+def test_run_figures_keep_every_label_on_the_page_and_off_other_panels(results, tmp_path, monkeypatch, look):
+    """The report's run figures are laid out by hand (fixed margins in ems): nothing may clip or collide, at the
+    default font size (at two resolutions: text is hinted to whole pixels) and a larger one."""
+    runs = sorted(p.parent for p in results.glob("*/*/*/prediction.nc"))
+    references = {p: results / "reference" / f"{physics}.nc" for p, physics in PHYSICS.items()}
+    options = Options(slices={"nls": Slices("h_abs", (0.59, 0.79, 0.98))})
+    found = drawn_figures(monkeypatch, lambda: draw_all(runs, references, tmp_path, look, options))
+    assert len(found) == 3 * len(runs) + 1
+    assert [(name, bad) for name, bad in found if bad] == []
+
+
+@pytest.mark.parametrize("problem", ["heat1d", "nls", "poisson", "poisson_dirichlet", "heat2d"])
+def test_quicklooks_keep_every_label_on_the_page_and_off_other_panels(tmp_path, monkeypatch, problem):
+    small = {"heat1d": {"nx": 21, "nt": 11}, "nls": {"nx": 32, "nt": 11, "substeps": 4},
+             "poisson": {"n": 16, "n_samples": 2}, "poisson_dirichlet": {"n": 16, "n_samples": 2},
+             "heat2d": {"n": 8, "n_samples": 2, "nt": 5}}[problem]
+    ds = physics.get(problem).solve(physics.params(problem, small))
+    found = drawn_figures(monkeypatch, lambda: quicklook(physics.problem(problem), ds, tmp_path / "q.png",
+                                                         Style(dpi=100)))
+    assert found == [("q.png", [])]

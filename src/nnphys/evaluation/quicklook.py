@@ -24,7 +24,7 @@ def _map(ax, da: xr.DataArray, xdim: str, ydim: str, cmap: str, symmetric: bool 
     vmax = float(np.abs(values).max()) if symmetric else None
     mesh = ax.pcolormesh(da[xdim].values, da[ydim].values, values, shading="auto", cmap=cmap,
                          vmin=-vmax if symmetric else None, vmax=vmax, rasterized=True)
-    ax.figure.colorbar(mesh, ax=ax, label=st.label(da) if colorbar_label is None else colorbar_label)
+    st.colorbar(mesh, ax, label=st.label(da) if colorbar_label is None else colorbar_label)
     return mesh
 
 
@@ -41,7 +41,9 @@ def _profiles(ax, da: xr.DataArray, n: int = 4) -> None:
 
 def _space_time(da: xr.DataArray, style: st.Style, title: str, out: Path) -> None:
     """Map of da(t, x) beside its profiles at a few times."""
-    with st.figure(style, st.TEXT_IN, 2.6, ncols=2) as (fig, axes):
+    with st.canvas(style, st.TEXT_IN, 2.6) as fig:
+        # a colorbar with a label right of the map
+        axes = st.panels(fig, 1, 2, st.Margins(top=2.6, wgap=12.5), style)[0]
         _map(axes[0], da, T, X, style.cmap)
         axes[0].set_xlabel(st.label(da[T]))
         axes[0].set_ylabel(st.label(da[X]))
@@ -55,15 +57,22 @@ def _lattice(rows: list[tuple[str, list[tuple[str, xr.DataArray]]]], style: st.S
     """A grid of maps over (x, y): rows of (row label, [(panel title, 2D field)]), labelled as the
     operator sample figures are (titles carry the units, axes labelled once)."""
     nrows, ncols = len(rows), len(rows[0][1])
-    with st.figure(style, st.TEXT_IN, 1.6 * nrows + 0.5, nrows=nrows, ncols=ncols, squeeze=False,
-                   sharex=True, sharey=True) as (fig, axes):
+    first = rows[0][1][0][1]
+    x, y = first[X].values, first[Y].values
+    aspect = float(np.ptp(y) / np.ptp(x)) if len(x) > 1 and len(y) > 1 and np.ptp(x) > 0 else 1.0
+    # a colorbar right of every map; titles of two lines
+    margins = st.Margins(left=7.5, right=6.5, bottom=4.0, top=4.6, wgap=6.5, hgap=2.8)
+    with st.canvas(style, st.TEXT_IN) as fig:
+        axes = st.panels(fig, nrows, ncols, margins, style, aspect=aspect)
         for ax_row, (row_label, panels) in zip(axes, rows):
             for ax, (name, da) in zip(ax_row, panels):
                 _map(ax, da, X, Y, style.diverging_cmap, symmetric=True, colorbar_label="")
                 ax.set_title(name)
                 ax.set_aspect("equal")
-            ax_row[0].set_ylabel(f"{row_label}\n{st.label(panels[0][1][Y])}")
-        fig.supxlabel(st.label(panels[0][1][X]), fontsize=style.font_size)
+            ax_row[0].set_ylabel(row_label)
+        st.outer_ticks(axes)
+        fig.supxlabel(st.label(first[X]), fontsize=style.font_size)
+        fig.supylabel(st.label(first[Y]), fontsize=style.font_size)
         fig.suptitle(title, fontsize=style.font_size + 1)
         st.save(fig, out)
 

@@ -83,14 +83,15 @@ def draw_all(run_dirs: Sequence[str | Path], references: Mapping[str, str | Path
              style: st.Style, options: Options, workers: int = 1, quicklooks: Sequence[QuickLook] = ()) -> None:
     """Every run's figures, the summary and the ``quicklooks``, ``workers`` processes at a time (1: in this process).
 
-    Operator runs go first (their sample grids are the slowest figures), the quick-looks and the summary
-    last, so the workers finish together. The first failure is raised once the other tasks have finished.
+    The longest tasks go first, so that the workers finish together: the summary and the PINN runs (three
+    figures of up to six panels each), then the operator runs, the quick-looks (one small figure each) last.
+    The first failure is raised once the other tasks have finished.
     """
     run_dirs = [Path(d) for d in run_dirs]
     for d in run_dirs:
         stage_of(d)
-    tasks: list[str | QuickLook] = [str(d) for d in sorted(run_dirs, key=lambda d: stage_of(d) != "operator")]
-    tasks += [*quicklooks] + ([SUMMARY] if run_dirs else [])
+    tasks: list[str | QuickLook] = [SUMMARY] if run_dirs else []
+    tasks += [str(d) for d in sorted(run_dirs, key=lambda d: stage_of(d) != "pinn")] + [*quicklooks]
     job = partial(draw, run_dirs=run_dirs, references={p: Path(r) for p, r in references.items()},
                   out_dir=Path(out_dir), style=style, options=options)
     workers = max(1, min(workers, len(tasks)))

@@ -27,7 +27,7 @@ import numpy as np
 import scipy.fft
 import xarray as xr
 from matplotlib.lines import Line2D
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FormatStrFormatter, MaxNLocator
 
 from nnphys.evaluation import style as st
 from nnphys.evaluation.figures.common import color_limits, finite_positive, naming, outputs, read, read_history
@@ -36,6 +36,9 @@ from nnphys.norms import rel_l2
 
 PRED = "_pred"
 BAND_ORDER = {"low": 0, "mid": 1, "high": 2}
+# between map panels, in ems: room for nothing (the y tick labels are on the first column only) or for a
+# colorbar and its tick labels ("%.3g": up to "-0.000125")
+SAMPLE_GAP, SAMPLE_CBAR_GAP = 2.5, 7.0
 LEGEND = {"loss_train": "training loss", "loss_val": "validation loss", "val_rel_l2": "validation rel. L2 error"}
 
 
@@ -78,9 +81,9 @@ def _at_last_time(da: xr.DataArray) -> xr.DataArray:
 
 
 def _title(text: str, var: xr.DataArray, t: float | None) -> str:
-    """Short column title: the text, the time, and the variable's units on a second line."""
+    """Short column title: the text, and the variable's units and the time on a second line."""
     at = f", t = {t:.3g}" if t is not None else ""
-    return f"{text}{at}\n[{var.attrs.get('units', '-')}]".replace("[1]", "[-]")
+    return f"{text}\n[{var.attrs.get('units', '-')}]".replace("[1]", "[-]") + at
 
 
 def plot_samples(pred: xr.Dataset, ins: list[str], outs: list[str], n: int, style: st.Style,
@@ -93,8 +96,13 @@ def plot_samples(pred: xr.Dataset, ins: list[str], outs: list[str], n: int, styl
     rollout = T in true.dims
     inp = true.isel({T: 0}) if rollout else (pred[ins[0]] if ins else None)
     cols = (["input"] if inp is not None else []) + ["true", "predicted", "error"]
-    with st.figure(style, st.TEXT_IN, 1.55 * len(picks) + 0.4, nrows=len(picks), ncols=len(cols),
-                   squeeze=False) as (fig, axes):
+    # a colorbar right of the input, of the true-and-predicted pair (one: they share limits) and of the error
+    gaps = [SAMPLE_CBAR_GAP if col in ("input", "predicted") else SAMPLE_GAP for col in cols[:-1]]
+    margins = st.Margins(left=9.0, right=SAMPLE_CBAR_GAP, bottom=4.0, top=2.8, wgap=tuple(gaps), hgap=0.8)
+    x, y = pred[X].values, pred[Y].values
+    aspect = float(np.ptp(y) / np.ptp(x)) if len(x) > 1 and len(y) > 1 and np.ptp(x) > 0 else 1.0
+    with st.canvas(style, st.TEXT_IN) as fig:
+        axes = st.panels(fig, len(picks), len(cols), margins, style, aspect=aspect)
         for row, s in zip(axes, picks):
             tr = _at_last_time(true.isel({SAMPLE: s}))
             pr = _at_last_time(guess.isel({SAMPLE: s}))
@@ -104,16 +112,14 @@ def plot_samples(pred: xr.Dataset, ins: list[str], outs: list[str], n: int, styl
             fields = ([inp.isel({SAMPLE: s})] if inp is not None else []) + [tr, pr, e]
             kws = ([color_limits(fields[0], style)] if inp is not None else []) + [
                 lim, lim, {"cmap": style.diverging_cmap, "vmin": -m, "vmax": m}]
-            images = [ax.pcolormesh(pred[X], pred[Y], field.transpose(Y, X), shading="auto", rasterized=True, **kw)
+            images = [ax.pcolormesh(x, y, field.transpose(Y, X).values, shading="auto", rasterized=True, **kw)
                       for ax, field, kw in zip(row, fields, kws)]
             for ax in row:
                 ax.set_aspect("equal")
-            # true and predicted share limits: one colorbar for the pair, right of the prediction
-            k = cols.index("true")
-            for i, im in enumerate(images):
-                if i != k:
-                    fig.colorbar(im, ax=row[k:k + 2] if i == k + 1 else row[i], shrink=0.85, format="%.2g")
-            row[0].set_ylabel(f"sample {int(pred[SAMPLE][s])}, e = {err[s]:.2g}\n{st.label(pred[Y])}")
+            for col, ax, im in zip(cols, row, images):
+                if col != "true":
+                    st.colorbar(im, ax, format="%.3g")
+            row[0].set_ylabel(f"sample {int(pred[SAMPLE][s])}\ne = {err[s]:.2g}")
         st.outer_ticks(axes)
         t_in, t_out = (float(true[T][0]), float(true[T][-1])) if rollout else (None, None)
         titles = {"true": _title(f"true {name}", true, t_out), "predicted": _title(f"predicted {name}", true, t_out),
@@ -123,6 +129,7 @@ def plot_samples(pred: xr.Dataset, ins: list[str], outs: list[str], n: int, styl
         for ax, col in zip(axes[0], cols):
             ax.set_title(titles[col], fontsize=style.font_size - 1)
         fig.supxlabel(st.label(pred[X]), fontsize=style.font_size)
+        fig.supylabel(st.label(pred[Y]), fontsize=style.font_size)
         st.save(fig, *outputs(out_dir, "samples"))
 
 
@@ -132,7 +139,8 @@ def plot_errors(pred: xr.Dataset, outs: list[str], metrics: Mapping[str, float],
     bands = {k.removeprefix("band_"): v for k, v in metrics.items() if k.startswith("band_") and v is not None}
     bands = dict(sorted(bands.items(), key=lambda kv: (BAND_ORDER.get(kv[0], len(BAND_ORDER)), kv[0])))
     ncols = 2 + rollout
-    with st.figure(style, st.TEXT_IN, 2.4, ncols=ncols) as (fig, axes):
+    with st.canvas(style, st.TEXT_IN, 2.4) as fig:
+        axes = st.panels(fig, 1, ncols, st.Margins(), style)[0]
         hist_ax, spec_ax = axes[0], axes[1]
         lowest, highest = np.inf, 0.0
         errs = {name: sample_errors(pred[name], pred[f"{name}{PRED}"]) for name in outs}
@@ -142,9 +150,9 @@ def plot_errors(pred: xr.Dataset, outs: list[str], metrics: Mapping[str, float],
         bins = np.geomspace(lo / 1.05, hi * 1.05, 25) if log else np.linspace(lo * 0.95, hi * 1.05, 25)
         if log:
             hist_ax.set_xscale("log")
-        else:  # a power of ten as the axis' offset: 0.0003, 0.0006, ... ran into each other
-            hist_ax.xaxis.set_major_locator(MaxNLocator(5))
-            hist_ax.ticklabel_format(axis="x", style="sci", scilimits=(-2, 3))
+        else:  # four round values at most: 0.0003, 0.0006, ... at the default density ran into each other
+            hist_ax.xaxis.set_major_locator(MaxNLocator(4, steps=[1, 2, 5, 10]))
+            hist_ax.xaxis.set_major_formatter(FormatStrFormatter("%.2g"))
         for i, name in enumerate(outs):
             true, guess = pred[name], pred[f"{name}{PRED}"]
             err = errs[name]
@@ -165,7 +173,7 @@ def plot_errors(pred: xr.Dataset, outs: list[str], metrics: Mapping[str, float],
         style_keys = [Line2D([], [], color="k", ls="-", label="true"), Line2D([], [], color="k", ls="--", label="error")]
         channel_keys = [Line2D([], [], color=f"C{i}", label=name) for i, name in enumerate(outs)] if len(outs) > 1 else []
         spec_ax.legend(handles=style_keys + channel_keys, loc="lower left", ncols=1 + (len(outs) > 1))
-        hist_ax.set_xlabel("relative L2 error per test sample [-]")
+        hist_ax.set_xlabel("rel. L2 error per test sample [-]")
         hist_ax.set_ylabel("test samples")
         hist_ax.set_title(f"n = {pred.sizes[SAMPLE]} (dashed: median)", loc="left", fontsize=style.font_size - 1)
         hist_ax.legend(loc="best")
@@ -198,7 +206,8 @@ def plot_errors(pred: xr.Dataset, outs: list[str], metrics: Mapping[str, float],
 
 def plot_history(hist: xr.Dataset, style: st.Style, out_dir: str | Path) -> None:
     epoch = hist[STEP].values
-    with st.figure(style, st.TEXT_IN, 2.2, ncols=3) as (fig, axes):
+    with st.canvas(style, st.TEXT_IN, 2.2) as fig:
+        axes = st.panels(fig, 1, 3, st.Margins(), style)[0]
         for ax, x, xl in ((axes[0], epoch, st.label(hist[STEP], "epoch")),
                           (axes[1], hist["wall_time"].values, st.label(hist["wall_time"]))):
             for name, color in (("loss_train", "C0"), ("loss_val", "C1"), ("val_rel_l2", "C2")):

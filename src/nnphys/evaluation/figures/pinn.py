@@ -60,7 +60,10 @@ def load(prediction: str | Path, reference: str | Path) -> tuple[xr.Dataset, xr.
 def plot_fields(ref: xr.Dataset, pred: xr.Dataset, names: Sequence[str], style: st.Style,
                 out_dir: str | Path) -> None:
     n = len(names)
-    with st.figure(style, st.TEXT_IN, 1.9 * n + 0.3, nrows=n, ncols=3, squeeze=False) as (fig, axes):
+    # colorbars (with a label) right of the reference-and-prediction pair and of the error
+    margins = st.Margins(left=5.5, right=9.0, bottom=4.0, top=1.6, wgap=(2.5, 8.5), hgap=1.8)
+    with st.canvas(style, st.TEXT_IN, 1.9 * n + 0.3) as fig:
+        axes = st.panels(fig, n, 3, margins, style)
         for row, name in zip(axes, names):
             r, p = ref[name], pred[name]
             err = np.abs(p - r)
@@ -69,8 +72,8 @@ def plot_fields(ref: xr.Dataset, pred: xr.Dataset, names: Sequence[str], style: 
             im = row[0].pcolormesh(ref[T], ref[X], r.T, **mesh, **lim)
             row[1].pcolormesh(ref[T], ref[X], p.T, **mesh, **lim)
             ime = row[2].pcolormesh(ref[T], ref[X], err.T, cmap=style.error_cmap, **mesh)
-            fig.colorbar(im, ax=row[:2], label=st.label(r), shrink=0.9)
-            fig.colorbar(ime, ax=row[2], label=st.label(r, "|error|"), shrink=0.9, format="%.1e")
+            st.colorbar(im, row[1], label=st.label(r))
+            st.colorbar(ime, row[2], label=st.label(r, "|error|"), format="%.1e")
             row[0].set_ylabel(st.label(ref[X]))
             row[0].set_title(f"reference {r.attrs.get('long_name', name)}")
             row[1].set_title("PINN prediction")
@@ -93,35 +96,36 @@ def plot_slices(ref: xr.Dataset, pred: xr.Dataset, names: Sequence[str], slices:
     idx = [int(np.abs(t - s).argmin()) for s in times]
     n = len(idx)
     r, p = ref[name], pred[name]
-    mosaic = [["map"] * n, [f"s{i}" for i in range(n)]]
-    with st.plt.rc_context(style.rc()):
-        fig = st.plt.figure(figsize=(st.TEXT_IN, 4.2))
-        try:
-            ax = fig.subplot_mosaic(mosaic, height_ratios=[1, 1.1])
-            im = ax["map"].pcolormesh(ref[T], ref[X], p.T, shading="auto", cmap=style.cmap, rasterized=True)
-            fig.colorbar(im, ax=ax["map"], label=st.label(r), pad=0.01)
-            for i in idx:
-                ax["map"].axvline(t[i], color="w", lw=0.8, ls="--")
-            ax["map"].set_xlabel(st.label(ref[T]))
-            ax["map"].set_ylabel(st.label(ref[X]))
-            ax["map"].set_title(f"PINN prediction of {r.attrs.get('long_name', name)}")
-            lo, hi = float(r.min()), float(r.max())
-            pad = 0.05 * (hi - lo or 1.0)
-            for k, i in enumerate(idx):
-                a = ax[f"s{k}"]
-                a.plot(ref[X], r.isel({T: i}), color="C0", lw=2.0, label="reference")
-                a.plot(ref[X], p.isel({T: i}), color="C3", ls="--", lw=1.4, label="prediction")
-                a.set_ylim(lo - pad, hi + pad)
-                a.set_title(f"t = {t[i]:.3g}")
-                a.set_xlabel(st.label(ref[X]))
-                if k == 0:
-                    a.set_ylabel(st.label(r))
-                else:
-                    a.tick_params(labelleft=False)
-            fig.legend(*ax["s0"].get_legend_handles_labels(), loc="outside lower center", ncols=2)
-            st.save(fig, *outputs(out_dir, "slices"))
-        finally:
-            st.plt.close(fig)
+    with st.canvas(style, st.TEXT_IN, 4.2) as fig:
+        # the map above (a colorbar with a label right of it), the profiles below (a legend under them)
+        split = 0.5
+        ax = {"map": st.panels(fig, 1, 1, st.Margins(left=5.5, right=8.0, bottom=3.4, top=1.6), style,
+                               box=(0.0, split, 1.0, 1.0))[0, 0]}
+        profiles = st.panels(fig, 1, n, st.Margins(left=5.5, right=1.0, bottom=5.4, top=1.6, wgap=1.5), style,
+                             box=(0.0, 0.0, 1.0, split))[0]
+        ax |= {f"s{k}": a for k, a in enumerate(profiles)}
+        im = ax["map"].pcolormesh(ref[T], ref[X], p.T, shading="auto", cmap=style.cmap, rasterized=True)
+        st.colorbar(im, ax["map"], label=st.label(r))
+        for i in idx:
+            ax["map"].axvline(t[i], color="w", lw=0.8, ls="--")
+        ax["map"].set_xlabel(st.label(ref[T]))
+        ax["map"].set_ylabel(st.label(ref[X]))
+        ax["map"].set_title(f"PINN prediction of {r.attrs.get('long_name', name)}")
+        lo, hi = float(r.min()), float(r.max())
+        pad = 0.05 * (hi - lo or 1.0)
+        for k, i in enumerate(idx):
+            a = ax[f"s{k}"]
+            a.plot(ref[X], r.isel({T: i}), color="C0", lw=2.0, label="reference")
+            a.plot(ref[X], p.isel({T: i}), color="C3", ls="--", lw=1.4, label="prediction")
+            a.set_ylim(lo - pad, hi + pad)
+            a.set_title(f"t = {t[i]:.3g}")
+            a.set_xlabel(st.label(ref[X]))
+            if k == 0:
+                a.set_ylabel(st.label(r))
+            else:
+                a.tick_params(labelleft=False)
+        fig.legend(*ax["s0"].get_legend_handles_labels(), loc="lower center", ncols=2)
+        st.save(fig, *outputs(out_dir, "slices"))
 
 
 def _loss_names(hist: xr.Dataset) -> list[str]:
@@ -144,9 +148,14 @@ def plot_history(hist: xr.Dataset, ref: xr.Dataset, style: st.Style, out_dir: st
     rows = 2 + len(estimated)
     step = hist[STEP].values
     wall = hist["wall_time"].values
-    with st.figure(style, st.TEXT_IN, 1.8 * rows + 0.3, nrows=rows, ncols=2, sharex="col",
-                   squeeze=False) as (fig, axes):
+    # the legend of the loss terms above the panels
+    margins = st.Margins(left=7.0, right=1.5, bottom=3.4, top=3.2, wgap=8.0, hgap=1.6)
+    with st.canvas(style, st.TEXT_IN, 1.8 * rows + 0.3) as fig:
+        axes = st.panels(fig, rows, 2, margins, style)
         for col, x in enumerate((step, wall)):
+            for a in axes[:-1, col]:
+                a.sharex(axes[-1, col])
+                a.tick_params(labelbottom=False)
             for name in _loss_names(hist):
                 total = name == "loss_total"
                 _plot_logy(axes[0, col], x, hist[name].values, color="k" if total else None,
@@ -171,7 +180,7 @@ def plot_history(hist: xr.Dataset, ref: xr.Dataset, style: st.Style, out_dir: st
                     a.legend()
             axes[-1, col].set_xlabel(st.label(hist[STEP], "step") if col == 0 else st.label(hist["wall_time"]))
         handles, labels = axes[0, 0].get_legend_handles_labels()
-        fig.legend(handles, [f"loss {name}" for name in labels], loc="outside upper center", ncols=len(labels))
+        fig.legend(handles, [f"loss {name}" for name in labels], loc="upper center", ncols=len(labels))
         st.panel_letters(axes)
         st.save(fig, *outputs(out_dir, "history"))
 
