@@ -107,6 +107,14 @@ class Margins:
     wgap: float | tuple[float, ...] = 6.5
     hgap: float = 1.0
 
+    def gaps(self, ncols: int) -> np.ndarray:
+        """The ``ncols - 1`` gaps between columns, in ems."""
+        return np.broadcast_to(np.asarray(self.wgap, dtype=float), (max(ncols - 1, 0),))
+
+    def panel_width(self, width: float, ncols: int, style: "Style") -> float:
+        """Width of each of ``ncols`` panels across a figure ``width`` inches wide, in ems."""
+        return (width * 72.0 / style.font_size - self.left - self.right - self.gaps(ncols).sum()) / ncols
+
 
 @contextlib.contextmanager
 def canvas(style: Style, width: float = TEXT_IN, height: float = 2.5) -> Iterator[Any]:
@@ -130,7 +138,7 @@ def panels(fig: Any, nrows: int, ncols: int, margins: Margins, style: Style, asp
     em = style.font_size / 72.0  # inches
     width, height = fig.get_size_inches()
     x0, y0, x1, y1 = box
-    gaps = np.broadcast_to(np.asarray(margins.wgap, dtype=float), (max(ncols - 1, 0),)) * em
+    gaps = margins.gaps(ncols) * em
     w = ((x1 - x0) * width - (margins.left + margins.right) * em - gaps.sum()) / ncols
     if aspect is not None:
         height = (margins.bottom + margins.top + (nrows - 1) * margins.hgap) * em + nrows * aspect * w

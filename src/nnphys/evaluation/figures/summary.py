@@ -11,6 +11,7 @@ orders of magnitude.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
@@ -108,20 +109,46 @@ def summary_figure(metrics_paths: Iterable[str | Path], headline: Mapping[str, s
                                            headline)
     n = max(len(problems), 1)
     width = max(st.TEXT_IN, 1.6 * n)
-    with st.figure(style, width, 4.8, nrows=2, ncols=n, squeeze=False,
-                   sharex="col", sharey="row") as (fig, axes):
-        several, titles = False, []
+    titles = [[f"{problem} ({df.loc[df['problem'] == problem, 'kind'].iloc[0]})",
+               st.metric_label(metrics[problem]) if metrics[problem] else "no error metric"] for problem in problems]
+    with st.canvas(style, width, 4.8) as fig:
+        renderer = fig.canvas.get_renderer()
+        em_px = style.font_size / 72 * fig.dpi
+
+        def measure(line: str, size: float = style.font_size) -> float:
+            """Width of ``line`` in ems of the style's font size."""
+            return renderer.get_text_width_height_descent(line, FontProperties(size=size), ismath=False)[0] / em_px
+
+        # Room for what lies around the panels, measured (a few strings) rather than laid out. The model names
+        # are rotated by 30 degrees, right end at their tick, under both rows: the longest sets the rows' gap; the
+        # first column's first name runs left past its panel (the left margin); names of neighbouring columns are
+        # parallel strips, apart if their ticks are more than two text heights apart (the column gap). The titles
+        # are broken to the panel width: the most lines set the top. The y labels are on the first column only.
+        tick = [0.9 * measure(m, style.font_size - 1) for m in models] or [0.0]
+        first = 0.9 * measure(str(df.loc[df["problem"] == problems[0], "model"].iloc[0]), style.font_size - 1) \
+            if problems else 0.0
+        names = 0.5 * max(tick) + 0.87 * 1.2 + 1.0
+        margins = st.Margins(left=max(5.5, 0.87 * first + 0.5), right=1.0, bottom=names + 2.2, top=1.0, wgap=2.6,
+                             hgap=names + 0.5)
+        panel = margins.panel_width(width, n, style)
+        wrapped = ["\n".join(_wrap(line, panel, measure) for line in lines) for lines in titles]
+        top = 1.25 * max((t.count("\n") + 1 for t in wrapped), default=1) + 0.6
+        axes = st.panels(fig, 2, n, dataclasses.replace(margins, top=top), style)
+        several = False
         for col, problem in enumerate(problems):
             sub = df[df["problem"] == problem]
             metric = metrics[problem]
             run_models = list(dict.fromkeys(sub["model"]))
-            top, bottom = axes[0, col], axes[1, col]
-            titles.append([f"{problem} ({sub['kind'].iloc[0]})",
-                           st.metric_label(metric) if metric else "no error metric"])
+            upper, lower = axes[0, col], axes[1, col]
+            if col > 0:  # one y axis per row, labelled on the first column
+                for row in (0, 1):
+                    axes[row, col].sharey(axes[row, 0])
+                    axes[row, col].tick_params(labelleft=False)
+            lower.sharex(upper)
             if metric is not None:
-                several |= _points(top, sub, metric, run_models, colors)
-            several |= _points(bottom, sub, "train_seconds", run_models, colors)
-            top.tick_params(axis="x", labelbottom=True)  # models named under both rows
+                several |= _points(upper, sub, metric, run_models, colors)
+            several |= _points(lower, sub, "train_seconds", run_models, colors)
+            upper.set_title(wrapped[col])
         _decades(axes[0], _row_values(df, metrics))
         _decades(axes[1], _row_values(df, dict.fromkeys(problems, "train_seconds")))
         axes[0, 0].set_ylabel("headline error [-]")
@@ -130,15 +157,5 @@ def summary_figure(metrics_paths: Iterable[str | Path], headline: Mapping[str, s
                           label="one run (seed)")]
         if several:
             handles.append(Line2D([], [], color="0.3", lw=1.5, label="mean over seeds"))
-        fig.legend(handles=handles, loc="outside lower center", ncols=len(handles))
-        # Constrained layout reserves a title's height but not its width: a title wider than its panel runs into
-        # the next one. So lay the panels out once, then break each title to its panel's width as rendered.
-        fig.get_layout_engine().execute(fig)
-        renderer, font = fig.canvas.get_renderer(), FontProperties(size=style.font_size)
-
-        def measure(line: str) -> float:
-            return renderer.get_text_width_height_descent(line, font, ismath=False)[0]
-
-        for ax, lines in zip(axes[0], titles):
-            ax.set_title("\n".join(_wrap(line, ax.get_window_extent(renderer).width, measure) for line in lines))
+        fig.legend(handles=handles, loc="lower center", ncols=len(handles))
         st.save(fig, *outputs(out_dir, "summary"))
