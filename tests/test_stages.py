@@ -140,9 +140,9 @@ def test_editing_a_stages_code_changes_its_fingerprint_only(monkeypatch, tmp_pat
     import shutil
 
     root = tmp_path / "nnphys"
-    shutil.copytree(io.PACKAGE_ROOT, root, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(stages.PACKAGE_ROOT, root, ignore=shutil.ignore_patterns("__pycache__"))
     before = {s: stages.fingerprint(s) for s in stages.STAGES}
-    monkeypatch.setattr(io, "PACKAGE_ROOT", root)
+    monkeypatch.setattr(stages, "PACKAGE_ROOT", root)
     assert {s: stages.fingerprint(s) for s in stages.STAGES} == before
     (root / "pinn" / "sampling.py").write_text((root / "pinn" / "sampling.py").read_text() + "\n# edited\n")
     after = {s: stages.fingerprint(s) for s in stages.STAGES}

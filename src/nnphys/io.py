@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
 import json
 import math
 import os
@@ -60,25 +59,6 @@ def package_version() -> str:
         from nnphys import __version__
 
         return __version__
-
-
-def source_fingerprint(*parts: str) -> str:
-    """SHA-256 (16 hex digits) of the package sources a stage depends on.
-
-    ``parts`` are paths relative to ``src/nnphys`` (a module file such as
-    ``"io.py"`` or a subpackage such as ``"physics"``). Rules pass this through
-    ``params:`` so that editing the code a stage runs makes Snakemake rerun it.
-    """
-    h = hashlib.sha256()
-    for part in sorted(set(parts)):
-        path = PACKAGE_ROOT / part
-        if not path.exists():
-            raise FileNotFoundError(f"source_fingerprint: no module or package {part!r} in {PACKAGE_ROOT}")
-        files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
-        for f in files:
-            h.update(str(f.relative_to(PACKAGE_ROOT)).encode())
-            h.update(f.read_bytes())
-    return h.hexdigest()[:16]
 
 
 def provenance(params: Mapping[str, Any], seed: int | None, fingerprint: str) -> dict[str, str | int]:

@@ -2,7 +2,7 @@
 
 Every rule passes the fingerprint of its stage's sources in ``params:`` (and its command records it in
 the outputs), so editing the code a stage runs reruns that stage's jobs, and no other stage's. The
-sources are subpackages and top-level modules, as :func:`nnphys.io.source_fingerprint` takes them:
+sources are subpackages and top-level modules, as :func:`source_fingerprint` takes them:
 whatever a stage's commands import beyond the command line itself (``cli.py``, ``__main__.py`` and the
 package's ``__init__.py`` parse arguments and hold the version; they compute nothing). PINN code is not
 an operator source and operator code not a PINN source; what both pipelines share (``training``,
@@ -12,7 +12,12 @@ modules the stage's commands really import.
 
 from __future__ import annotations
 
-from nnphys.io import source_fingerprint
+import hashlib
+from pathlib import Path
+
+# the package's own folder (src/nnphys): this module imports nothing heavy, since Snakemake imports it to
+# parse the rules, on every run
+PACKAGE_ROOT = Path(__file__).resolve().parent
 
 SOURCES = {
     "reference": ("physics", "configcheck.py", "io.py"),
@@ -39,3 +44,21 @@ def fingerprint(stage: str) -> str:
     """The source fingerprint of ``stage``: what its rules pass in ``params:`` and its outputs record."""
     return source_fingerprint(*sources(stage))
 
+
+def source_fingerprint(*parts: str) -> str:
+    """SHA-256 (16 hex digits) of the package sources a stage depends on.
+
+    ``parts`` are paths relative to ``src/nnphys`` (a module file such as
+    ``"io.py"`` or a subpackage such as ``"physics"``). Rules pass this through
+    ``params:`` so that editing the code a stage runs makes Snakemake rerun it.
+    """
+    h = hashlib.sha256()
+    for part in sorted(set(parts)):
+        path = PACKAGE_ROOT / part
+        if not path.exists():
+            raise FileNotFoundError(f"source_fingerprint: no module or package {part!r} in {PACKAGE_ROOT}")
+        files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
+        for f in files:
+            h.update(str(f.relative_to(PACKAGE_ROOT)).encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()[:16]

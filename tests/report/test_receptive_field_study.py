@@ -13,7 +13,8 @@ import xarray as xr
 from nnphys import cli
 from nnphys.configcheck import ConfigError
 from nnphys.evaluation.figures.receptive_field import receptive_field_figure
-from nnphys.evaluation.studies.receptive_field import markdown, runs, table, write_tables
+from nnphys.evaluation.studies.receptive_field import markdown, table, write_tables
+from nnphys.evaluation.studies.receptive_field_config import runs
 from nnphys.evaluation.style import Style
 from nnphys.io import SAMPLE, DataError, save_checkpoint, write_dataset, write_json
 from nnphys.physics import poisson

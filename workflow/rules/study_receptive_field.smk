@@ -20,7 +20,7 @@ rule receptive_field_study:
         metrics=receptive_field_inputs("metrics.json"),
         checkpoints=receptive_field_inputs("model.pt"),
         predictions=receptive_field_inputs("prediction.nc"),
-        reference=f"{RESULTS}/reference/{rf_study.TASK}.nc",
+        reference=f"{RESULTS}/reference/{RF_TASK}.nc",
     output:
         csv=report(f"{RF_DIR}/receptive_field.csv", caption="../report/receptive_field_table.rst",
                    category="Studies"),

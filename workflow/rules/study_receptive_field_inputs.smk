@@ -2,10 +2,10 @@
 
 import os
 
-from nnphys.evaluation.studies import receptive_field as rf_study
+from nnphys.evaluation.studies.receptive_field_config import TASK as RF_TASK, runs as receptive_field_runs
 
 try:
-    RF_RUNS = rf_study.runs(config)
+    RF_RUNS = receptive_field_runs(config)
 except ConfigError as exc:
     raise WorkflowError(f"invalid configuration: {exc}") from None
 
@@ -22,6 +22,6 @@ def receptive_field_inputs(name):
                 "config key 'studies.receptive_field.models' is empty: nothing to compare; run "
                 "`snakemake receptive_field --configfile workflow/presets/receptive-field.yaml` or set it"
             )
-        return [run_file("operator", rf_study.TASK, run, name) for run in RF_RUNS]
+        return [run_file("operator", RF_TASK, run, name) for run in RF_RUNS]
 
     return files

@@ -22,45 +22,22 @@ sorted by receptive field, written as CSV and as a Markdown table.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from nnphys.configcheck import ConfigError
 from nnphys.evaluation.studies.window_floor import window_floor
 from nnphys.evaluation.tables import fmt, markdown_table, read_metrics, run_label
 from nnphys.io import SAMPLE, DataError, load_checkpoint, read_dataset
 from nnphys.models import defaults
 from nnphys.models.receptive_field import CNN, receptive_field, spans
-from nnphys.run_names import run_name
+from nnphys.evaluation.studies.receptive_field_config import TASK
 
-KEY = "studies.receptive_field"
-TASK = "poisson"
 ERROR = "rel_l2_mean"  # the test error compared; its per-channel columns are rel_l2_mean_<channel>
 FLOOR = f"floor_{ERROR}"  # the same error of the best operator with the run's receptive field
-
-
-def runs(config: Mapping[str, Any]) -> list[str]:
-    """The study's run names (task poisson), checked against ``operator``: every model is a CNN of
-    ``operator.models`` that an ``operator.runs`` entry trains on poisson with the study's seed.
-    :class:`ConfigError` names the key; an empty list if ``studies.receptive_field.models`` is empty."""
-    study, operator = config["studies"]["receptive_field"], config["operator"]
-    seed = study["seed"]
-    for i, model in enumerate(study["models"]):
-        key = f"config key '{KEY}.models[{i}]'"
-        if model not in operator["models"]:
-            raise ConfigError(f"{key}: no model {model!r} in operator.models")
-        arch = operator["models"][model]["architecture"]
-        if arch not in CNN:
-            raise ConfigError(f"{key}: model {model!r} is a {arch}, which mixes the whole lattice in every layer; "
-                              f"the study compares CNNs ({', '.join(CNN)})")
-        if not any(r["task"] == TASK and model in r["models"] and seed in r["seeds"] for r in operator["runs"]):
-            raise ConfigError(f"{key}: no run {run_name(model, seed)!r}: operator.runs has no entry of task "
-                              f"{TASK} with model {model!r} and seed {seed} ({KEY}.seed)")
-    return [run_name(m, seed) for m in study["models"]]
 
 
 class Reference:
