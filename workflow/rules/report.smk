@@ -65,6 +65,9 @@ rule draw_figures:
     conda:
         "../../envs/nnphys.yaml"
     shell:
+        # Each worker draws on one CPU. Snakemake sets the BLAS and OpenMP thread counts to the job's threads (8
+        # under --cores 8 on two CPUs): every worker then ran 8 numpy threads, and the job took 21 s instead of 14.
+        "OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 "
         "python -m nnphys figures report --runs {params.runs:q} --references {params.references:q} "
         "--quicklooks {params.quicklooks:q} "
         "--style {params.style:q} --slices {params.slices:q} --samples {params.samples:q} "
