@@ -13,7 +13,9 @@ then self-scaled Broyden) and for DeepXDE's Schrödinger recipe (4×100, Adam th
 (N_f = 4000) within a budget of ``--nls-budget`` seconds (default 300, the default run's five minutes).
 
 NLS at Raissi et al.'s sizes: N_f = 20000, N_0 = N_b = 50, 4 hidden layers of 100 tanh, soft periodic
-losses: seconds per Adam step (median of five timings of 5 steps each, alternating with DeepXDE's).
+losses: seconds per Adam step (median of five timings of 5 steps each, alternating with DeepXDE's; DeepXDE's
+step is the difference of a 10-step and a 5-step ``Model.train`` call, without the loss evaluations every call
+makes on all points before and after its steps).
 
 With deepxde importable (``pip install nnphys[deepxde]``), the same two measurements are made with
 DeepXDE (PyTorch backend) and the ratios reported; otherwise the figures measured on a 2-core machine
