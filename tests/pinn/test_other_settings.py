@@ -5,7 +5,7 @@ for other k and sums of sine modes, up to a third mode at k = 0.2 (its exponent 
 in t < 0.06): rel. L2 ≤ 1e-6 against the closed form (the accuracy bar of the default run), and an estimate of k
 within three Cramér–Rao standard deviations of the truth for the first two (no estimator can promise less; see
 nnphys.pinn.inverse).
-Faster modes still are harder for the same network and step budget (README: exponent 89 reaches 2e-5).
+Faster modes still are harder for the same network and step budget (README: exponent 89 ends at 2e-4).
 """
 
 import dataclasses
