@@ -12,11 +12,22 @@ import xarray as xr
 
 from nnphys.io import write_dataset
 from nnphys.physics import heat1d, nls
+from nnphys.pinn import jet_kernels
 
 
 @pytest.fixture(autouse=True)
 def one_thread():
     torch.set_num_threads(1)
+
+
+@pytest.fixture(params=["fused", "torch"])
+def elementwise(request, monkeypatch):
+    """Runs a test on both implementations of the jet pass's elementwise work: the C kernels and torch's."""
+    if request.param == "fused" and not jet_kernels.available:
+        pytest.skip("the C kernels are not built (no C compiler at install)")
+    if request.param == "torch":
+        monkeypatch.setattr(jet_kernels, "fused", lambda *args: None)
+    return request.param
 
 
 def _coords(t, x):

@@ -7,6 +7,8 @@ from nnphys.models.mlp import MLP
 from nnphys.pinn import derivatives
 from nnphys.pinn.derivatives import _MLPJet, jet
 
+pytestmark = pytest.mark.usefixtures("elementwise")
+
 
 def _net(activation="tanh", periodic=None):
     torch.manual_seed(0)

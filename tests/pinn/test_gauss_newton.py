@@ -27,7 +27,7 @@ def tiny_losses(problem: str, hard: bool = False):
 
 @pytest.mark.parametrize("problem, hard", [("heat1d", False), ("heat1d", True), ("nls", False),
                                            ("heat1d_inverse", False)])
-def test_matrix_free_products_match_the_explicit_jacobian(problem, hard):
+def test_matrix_free_products_match_the_explicit_jacobian(problem, hard, elementwise):
     """Jᵀ r and JᵀJ v without J equal LM's explicit Jacobian's (itself checked row by row against autograd)."""
     losses, batch = tiny_losses(problem, hard)
     params = list(losses.model.parameters())

@@ -114,7 +114,7 @@ def test_lbfgs_reports_why_it_stopped(tmp_path):
 
 
 @pytest.mark.parametrize("problem", ["heat1d", "nls", "heat1d_inverse"])
-def test_levenberg_marquardt_jacobian_matches_autograd(problem):
+def test_levenberg_marquardt_jacobian_matches_autograd(problem, elementwise):
     s = spec(problem, {})
     inverse = {"samples": 5, "noise": 0.0, "initial": {"k": 1.0}} if problem == "heat1d_inverse" else None
     torch.manual_seed(0)

@@ -1,0 +1,76 @@
+"""The C kernels of the jet pass: built, equal to the torch operations they replace, reproducible on any
+number of threads, and harmless to the process's floating-point state."""
+
+from __future__ import annotations
+
+import platform
+import sys
+
+import pytest
+import torch
+
+from nnphys.models.mlp import MLP
+from nnphys.pinn import jet_kernels
+from nnphys.pinn.derivatives import jet
+
+needs_kernels = pytest.mark.skipif(not jet_kernels.available, reason="the C kernels are not built")
+
+
+@pytest.mark.skipif(not (sys.platform.startswith("linux") and platform.machine() == "x86_64"),
+                    reason="the build is checked where CI runs: Linux x86-64 with gcc")
+def test_pip_install_built_the_kernels():
+    assert jet_kernels.available, "pip install -e . did not build nnphys.pinn._jet (is gcc installed?)"
+
+
+def _pass(dtype, activation="tanh", threads=1, fused=True, monkeypatch=None):
+    """Value, jet and weight gradient of an NLS-shaped pass: 2 inputs, 3 hidden layers of 64, first
+    derivatives along both inputs, the second along the first."""
+    torch.manual_seed(0)
+    net = MLP([-5.0, 0.0], [5.0, 1.5], 2, width=64, depth=3, activation=activation).to(dtype)
+    x = torch.rand(3000, 2, dtype=dtype) * torch.tensor([10.0, 1.5], dtype=dtype) - torch.tensor([5.0, 0.0],
+                                                                                                 dtype=dtype)
+    if not fused:
+        monkeypatch.setattr(jet_kernels, "fused", lambda *args: None)
+    saved = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        u, du, d2u = jet(net, x, first=(1,), second=(0,))
+        loss = (u ** 2).mean() + (du[1] ** 2).mean() + (d2u[0] ** 2).mean()
+        grads = torch.autograd.grad(loss, list(net.parameters()))
+    finally:
+        torch.set_num_threads(saved)
+        monkeypatch and monkeypatch.undo()
+    return [u, du[0], du[1], d2u[0], *grads]
+
+
+@needs_kernels
+@pytest.mark.parametrize("activation", ["tanh", "sin"])
+@pytest.mark.parametrize("dtype, rtol", [(torch.float32, 2e-5), (torch.float64, 1e-12)])
+def test_fused_pass_equals_the_torch_operations(activation, dtype, rtol, monkeypatch):
+    fused = _pass(dtype, activation)
+    plain = _pass(dtype, activation, fused=False, monkeypatch=monkeypatch)
+    for a, b in zip(fused, plain):
+        assert float((a - b).abs().max()) <= rtol * float(b.abs().max())
+
+
+@needs_kernels
+def test_fused_pass_is_reproducible_and_shares_rows_out_among_threads():
+    one, two, again = (_pass(torch.float32, threads=n) for n in (1, 2, 2))
+    assert all(torch.equal(a, b) for a, b in zip(two, again))
+    # the matrix products' sums may be split differently on two threads; the kernels' rows must all be done
+    assert all(float((a - b).abs().max()) <= 2e-5 * float(b.abs().max()) for a, b in zip(one, two))
+
+
+@needs_kernels
+def test_loading_the_kernels_keeps_subnormal_numbers():
+    # gcc links crtfastmath.o into a library linked with -ffast-math, which flushes subnormals process-wide
+    tiny = torch.tensor(1e-40, dtype=torch.float32)
+    assert float(tiny * 1.0) > 0
+
+
+@needs_kernels
+def test_strided_tensors_are_refused():
+    kernels = jet_kernels.fused(torch.zeros(1), "tanh", 2, 1, [])
+    z = torch.zeros(2, 4, 6)
+    with pytest.raises(ValueError, match="contiguous"):
+        kernels.forward(z, torch.zeros(6), torch.zeros(2, 6, 4).transpose(1, 2), torch.zeros(4, 6))
