@@ -5,6 +5,7 @@
     problems             what a PINN knows of each problem: inputs, outputs, domain, initial and boundary values
     sampling             seeded collocation points
     derivatives          derivatives w.r.t. the inputs by Taylor mode (jets), with a hand-written backward
+    jet_kernels          the jet pass's elementwise work per layer in one sweep, in C (_jet.c)
     optimizers           optimizer phases run one after another (adam, sgd, lbfgs, lm)
     levenberg_marquardt  damped Gauss–Newton steps on the stacked residuals
     inverse              unknown PDE coefficients and the noisy data they are fitted to
