@@ -147,3 +147,17 @@ def test_editing_a_stages_code_changes_its_fingerprint_only(monkeypatch, tmp_pat
     (root / "pinn" / "sampling.py").write_text((root / "pinn" / "sampling.py").read_text() + "\n# edited\n")
     after = {s: stages.fingerprint(s) for s in stages.STAGES}
     assert [s for s in stages.STAGES if after[s] != before[s]] == ["pinn"]
+
+
+@pytest.mark.parametrize("edit, reruns", [("_jet_kernels.h", True), ("_jet.c", True), ("_jet.so", False)])
+def test_the_c_kernels_sources_are_pinn_sources_and_their_build_is_not(monkeypatch, tmp_path, edit, reruns):
+    """Editing the C a PINN job runs reruns the PINN stage; building it (a machine's .so) does not."""
+    import shutil
+
+    root = tmp_path / "nnphys"
+    shutil.copytree(stages.PACKAGE_ROOT, root, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(stages, "PACKAGE_ROOT", root)
+    before = stages.fingerprint("pinn")
+    path = root / "pinn" / edit
+    path.write_bytes((path.read_bytes() if path.exists() else b"") + b"\n/* edited */\n")
+    assert (stages.fingerprint("pinn") != before) == reruns

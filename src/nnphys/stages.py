@@ -31,6 +31,9 @@ SOURCES = {
     "studies": ("evaluation", "models", "configcheck.py", "io.py", "norms.py", "run_names.py"),
 }
 STAGES = tuple(SOURCES)
+# what a source is: Python modules, and the C of extensions that pip builds from them (pinn/_jet.c), never
+# the built library, which differs from machine to machine
+SOURCE_SUFFIXES = (".py", ".c", ".h")
 
 
 def sources(stage: str) -> tuple[str, ...]:
@@ -49,7 +52,7 @@ def source_fingerprint(*parts: str) -> str:
     """SHA-256 (16 hex digits) of the package sources a stage depends on.
 
     ``parts`` are paths relative to ``src/nnphys`` (a module file such as
-    ``"io.py"`` or a subpackage such as ``"physics"``). Rules pass this through
+    ``"io.py"`` or a subpackage such as ``"physics"``, whose files with a ``SOURCE_SUFFIXES`` suffix count). Rules pass this through
     ``params:`` so that editing the code a stage runs makes Snakemake rerun it.
     """
     h = hashlib.sha256()
@@ -57,7 +60,7 @@ def source_fingerprint(*parts: str) -> str:
         path = PACKAGE_ROOT / part
         if not path.exists():
             raise FileNotFoundError(f"source_fingerprint: no module or package {part!r} in {PACKAGE_ROOT}")
-        files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
+        files = sorted(f for f in path.rglob("*") if f.suffix in SOURCE_SUFFIXES) if path.is_dir() else [path]
         for f in files:
             h.update(str(f.relative_to(PACKAGE_ROOT)).encode())
             h.update(f.read_bytes())
