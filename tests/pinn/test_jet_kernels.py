@@ -40,7 +40,7 @@ def _pass(dtype, activation="tanh", threads=1, fused=True, monkeypatch=None):
     finally:
         torch.set_num_threads(saved)
         monkeypatch and monkeypatch.undo()
-    return [u, du[0], du[1], d2u[0], *grads]
+    return [t.detach() for t in (u, du[0], du[1], d2u[0], *grads)]
 
 
 @needs_kernels
