@@ -74,3 +74,14 @@ def test_strided_tensors_are_refused():
     z = torch.zeros(2, 4, 6)
     with pytest.raises(ValueError, match="contiguous"):
         kernels.forward(z, torch.zeros(6), torch.zeros(2, 6, 4).transpose(1, 2), torch.zeros(4, 6))
+
+
+@pytest.mark.parametrize("built", [True, False])
+def test_a_run_without_the_kernels_says_so(built, monkeypatch, tmp_path, capsys):
+    from nnphys.pinn.runs import train_run
+
+    from .conftest import heat_reference, tiny_run
+
+    monkeypatch.setattr(jet_kernels, "available", built)
+    train_run("heat1d", tiny_run(), heat_reference(), tmp_path, torch.device("cpu"))
+    assert ("C kernels were not built" in capsys.readouterr().err) == (not built)

@@ -25,6 +25,7 @@ import xarray as xr
 
 from nnphys.io import (STEP, T, X, DataError, dataset_identity, dataset_params, load_checkpoint, require_finite,
                        save_checkpoint, write_dataset, write_json)
+from nnphys.pinn import jet_kernels
 from nnphys.pinn.inverse import cramer_rao_std, noisy_samples, with_coefficients
 from nnphys.pinn.metrics import headline, metrics
 from nnphys.pinn.predict import on_grid, residual_on_grid
@@ -66,6 +67,9 @@ def train_run(problem: str, run: dict[str, Any], reference: xr.Dataset, out: str
     """Train (resuming from ``out/checkpoint.pt`` if present) and write model.pt and history.nc."""
     out = Path(out)
     s = spec_from_reference(problem, reference)
+    if device.type == "cpu" and not jet_kernels.available:
+        print("note: the PINN derivatives run on torch operations, ~30 % slower: nnphys's C kernels were not built "
+              "at install (no C compiler?); install gcc and rerun `pip install -e .`", file=sys.stderr)
     model, phases, history = train(run, s, load_reference(reference, s), out, device, fingerprint)
     cols = history_columns(history)
     data = {k: (STEP, v, {"units": _units(k), "long_name": _long_name(k)}) for k, v in cols.items() if k != "step"}
