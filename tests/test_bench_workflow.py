@@ -54,3 +54,23 @@ def test_the_pinn_bench_times_config_yamls_nls_run_on_its_reference():
     run, s, ref = nls_setup()
     assert run["model_name"] == "tanh-4x40-periodic-f64" and run["training"]["phases"][-1]["optimizer"] == "ssbroyden"
     assert s.outputs == ("u", "v") and ref.values.shape == (201, 256, 2)
+
+
+def test_the_pinn_bench_times_the_nls_step_with_and_without_the_c_kernels(monkeypatch):
+    from nnphys.bench import pinn
+    from nnphys.pinn import jet_kernels
+
+    used, real = [], jet_kernels.fused
+
+    def fused(*args):
+        kernels = real(*args)
+        used.append(kernels is not None)
+        return kernels
+
+    monkeypatch.setattr(jet_kernels, "fused", fused)
+    steps = pinn.nls_kernel_steps(repeats=1, steps=1)
+    if not jet_kernels.available:
+        assert steps is None
+        return
+    assert set(steps) == {"c_kernels", "torch_operations"} and all(v > 0 for v in steps.values())
+    assert True in used and False in used

@@ -135,14 +135,21 @@ def test_pinn_and_operator_code_rerun_only_their_own_stage():
     assert not {"pinn", "neural_operator", "training", "models"} & set(stages.sources("report"))
 
 
-def test_editing_a_stages_code_changes_its_fingerprint_only(monkeypatch, tmp_path):
-    """The fingerprint follows a file's content: a copy of the package with one PINN module changed."""
+@pytest.fixture
+def package_copy(monkeypatch, tmp_path):
+    """A copy of the package that the stages' fingerprints are taken of: (its root, the fingerprints before)."""
     import shutil
 
     root = tmp_path / "nnphys"
     shutil.copytree(stages.PACKAGE_ROOT, root, ignore=shutil.ignore_patterns("__pycache__"))
     before = {s: stages.fingerprint(s) for s in stages.STAGES}
     monkeypatch.setattr(stages, "PACKAGE_ROOT", root)
+    return root, before
+
+
+def test_editing_a_stages_code_changes_its_fingerprint_only(package_copy):
+    """The fingerprint follows a file's content: a copy of the package with one PINN module changed."""
+    root, before = package_copy
     assert {s: stages.fingerprint(s) for s in stages.STAGES} == before
     (root / "pinn" / "sampling.py").write_text((root / "pinn" / "sampling.py").read_text() + "\n# edited\n")
     after = {s: stages.fingerprint(s) for s in stages.STAGES}
@@ -150,14 +157,9 @@ def test_editing_a_stages_code_changes_its_fingerprint_only(monkeypatch, tmp_pat
 
 
 @pytest.mark.parametrize("edit, reruns", [("_jet_kernels.h", True), ("_jet.c", True), ("_jet.so", False)])
-def test_the_c_kernels_sources_are_pinn_sources_and_their_build_is_not(monkeypatch, tmp_path, edit, reruns):
+def test_the_c_kernels_sources_are_pinn_sources_and_their_build_is_not(package_copy, edit, reruns):
     """Editing the C a PINN job runs reruns the PINN stage; building it (a machine's .so) does not."""
-    import shutil
-
-    root = tmp_path / "nnphys"
-    shutil.copytree(stages.PACKAGE_ROOT, root, ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(stages, "PACKAGE_ROOT", root)
-    before = stages.fingerprint("pinn")
+    root, before = package_copy
     path = root / "pinn" / edit
     path.write_bytes((path.read_bytes() if path.exists() else b"") + b"\n/* edited */\n")
-    assert (stages.fingerprint("pinn") != before) == reruns
+    assert (stages.fingerprint("pinn") != before["pinn"]) == reruns

@@ -22,15 +22,13 @@ def test_pip_install_built_the_kernels():
     assert jet_kernels.available, "pip install -e . did not build nnphys.pinn._jet (is gcc installed?)"
 
 
-def _pass(dtype, activation="tanh", threads=1, fused=True, monkeypatch=None):
+def _pass(dtype, activation="tanh", threads=1):
     """Value, jet and weight gradient of an NLS-shaped pass: 2 inputs, 3 hidden layers of 64, first
     derivatives along both inputs, the second along the first."""
     torch.manual_seed(0)
     net = MLP([-5.0, 0.0], [5.0, 1.5], 2, width=64, depth=3, activation=activation).to(dtype)
     x = torch.rand(3000, 2, dtype=dtype) * torch.tensor([10.0, 1.5], dtype=dtype) - torch.tensor([5.0, 0.0],
                                                                                                  dtype=dtype)
-    if not fused:
-        monkeypatch.setattr(jet_kernels, "fused", lambda *args: None)
     saved = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
@@ -39,16 +37,16 @@ def _pass(dtype, activation="tanh", threads=1, fused=True, monkeypatch=None):
         grads = torch.autograd.grad(loss, list(net.parameters()))
     finally:
         torch.set_num_threads(saved)
-        monkeypatch and monkeypatch.undo()
     return [t.detach() for t in (u, du[0], du[1], d2u[0], *grads)]
 
 
 @needs_kernels
 @pytest.mark.parametrize("activation", ["tanh", "sin"])
 @pytest.mark.parametrize("dtype, rtol", [(torch.float32, 2e-5), (torch.float64, 1e-12)])
-def test_fused_pass_equals_the_torch_operations(activation, dtype, rtol, monkeypatch):
+def test_fused_pass_equals_the_torch_operations(activation, dtype, rtol):
     fused = _pass(dtype, activation)
-    plain = _pass(dtype, activation, fused=False, monkeypatch=monkeypatch)
+    with jet_kernels.torch_operations():
+        plain = _pass(dtype, activation)
     for a, b in zip(fused, plain):
         assert float((a - b).abs().max()) <= rtol * float(b.abs().max())
 

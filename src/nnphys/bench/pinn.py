@@ -12,6 +12,9 @@ seconds until rel. L2 of |h| ≤ 1e-2, 3e-3, 1e-3, for config.yaml's NLS run (ou
 then self-scaled Broyden) and for DeepXDE's Schrödinger recipe (4×100, Adam then L-BFGS) on the same points
 (N_f = 4000) within a budget of ``--nls-budget`` seconds (default 300, the default run's five minutes).
 
+The same NLS run's Adam step (1 thread, as the default run trains it), with the C kernels of the jet pass and on
+torch operations, timed in turn (median of five timings of 20 steps each), where the kernels are built.
+
 NLS at Raissi et al.'s sizes: N_f = 20000, N_0 = N_b = 50, 4 hidden layers of 100 tanh, soft periodic
 losses: seconds per Adam step (median of five timings of 5 steps each, alternating with DeepXDE's; DeepXDE's
 step is the difference of a 10-step and a 5-step ``Model.train`` call, without the loss evaluations every call
@@ -44,6 +47,7 @@ from nnphys import configcheck
 from nnphys.evaluation.time_to_accuracy import seconds_to
 from nnphys.physics import heat1d, nls
 from nnphys.pinn import config as pinn_config
+from nnphys.pinn import jet_kernels
 from nnphys.pinn.problems import spec
 from nnphys.pinn.runs import load_reference, spec_from_reference
 from nnphys.pinn.train import Losses, Reference, build_model, collocation, train
@@ -135,6 +139,21 @@ def nnphys_nls(workdir: Path) -> dict:
                      f"{run['training']['phases']}, N_f = {run['training']['sampling']['n_pde']}"}
 
 
+def nls_kernel_steps(repeats: int = 5, steps: int = 20) -> dict | None:
+    """Seconds per Adam step of config.yaml's NLS run with the jet pass's C kernels and on torch operations,
+    timed in turn (median of ``repeats``); None where the kernels are not built."""
+    if not jet_kernels.available:
+        return None
+    run, s, _ = nls_setup()
+    sampling = run["training"]["sampling"]
+    fused, plain = [], []
+    for _ in range(repeats):
+        fused.append(_adam_step_seconds(s, run, sampling, steps))
+        with jet_kernels.torch_operations():
+            plain.append(_adam_step_seconds(s, run, sampling, steps))
+    return {"c_kernels": float(np.median(fused)), "torch_operations": float(np.median(plain))}
+
+
 def deepxde_nls(dde, budget_s: float) -> dict:
     """DeepXDE's NLS recipe on our default's points, within ``budget_s`` seconds of training."""
     from nnphys.bench._deepxde import nls_accuracy
@@ -174,6 +193,7 @@ def main(argv: list[str] | None = None) -> dict:
         theirs["nls_adam_step_s"] = theirs_nls
     torch.set_num_threads(1)  # the NLS PINN as the default run trains it: one thread a job
     ours["nls"] = nnphys_nls(work / "nls")
+    ours["nls"]["adam_step_s"] = nls_kernel_steps()
     print(f"nnphys NLS: {json.dumps(ours['nls'])}", file=sys.stderr)
     if dde is not None:
         theirs["nls"] = deepxde_nls(dde, args.nls_budget)

@@ -6,14 +6,16 @@ h (K, m, f) and σ' (m, f), and :meth:`Fused.backward` turns the gradient w.r.t.
 makes one pass over memory per elementwise operation, about ten a layer and direction; the kernels make
 one, block by block while it is in cache, with σ from glibc's vector math (a few ulp from torch's).
 
-:func:`fused` returns None when the extension was not built (no C compiler at install) or for tensors it
-does not cover (not on the CPU, not float32/float64): the caller then uses torch operations.
+:func:`fused` returns None when the extension was not built (no C compiler at install), for tensors it
+does not cover (not on the CPU, not float32/float64) or inside :func:`torch_operations`: the caller then uses
+torch operations.
 """
 
 from __future__ import annotations
 
 import ctypes
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import torch
 
@@ -32,6 +34,7 @@ if _lib is not None:
         getattr(_lib, f"jet_backward_{_s}").argtypes = [_I, _I, _I, _I, _P, _N, _N, _P, _P, _P, _P, _P, _I]
 
 available = _lib is not None
+_off = False
 
 
 class Fused:
@@ -66,6 +69,17 @@ def _check(*tensors: torch.Tensor) -> None:
 
 def fused(like: torch.Tensor, activation: str, k: int, n_first: int, sel: Sequence[int]) -> Fused | None:
     """The fused kernels for a pass on tensors like ``like``, or None where they do not apply."""
-    if _lib is None or like.device.type != "cpu" or like.dtype not in _SUFFIX or activation not in ACTIVATIONS:
+    if _off or _lib is None or like.device.type != "cpu" or like.dtype not in _SUFFIX:
         return None
     return Fused(activation, like.dtype, k, n_first, sel)
+
+
+@contextmanager
+def torch_operations() -> Iterator[None]:
+    """Within it, passes use torch operations even where the kernels are built (for comparisons)."""
+    global _off
+    saved, _off = _off, True
+    try:
+        yield
+    finally:
+        _off = saved
