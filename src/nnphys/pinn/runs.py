@@ -68,7 +68,7 @@ def train_run(problem: str, run: dict[str, Any], reference: xr.Dataset, out: str
     out = Path(out)
     s = spec_from_reference(problem, reference)
     if device.type == "cpu" and not jet_kernels.available:
-        print("note: the PINN derivatives run on torch operations, ~30 % slower: nnphys's C kernels were not built "
+        print("note: the PINN derivatives run on torch operations, ~1.7x slower: nnphys's C kernels were not built "
               "at install (no C compiler?); install gcc and rerun `pip install -e .`", file=sys.stderr)
     model, phases, history = train(run, s, load_reference(reference, s), out, device, fingerprint)
     cols = history_columns(history)
