@@ -136,3 +136,12 @@ def test_residual_of_exact_solution_vanishes():
     u_xx = sum(-l * a * np.exp(-p.k * l * t) * np.sin(n * np.pi * x) for (n, a), l in zip(p.modes, lam))
     (r,) = heat1d.residual({}, {"u_t": u_t, "u_xx": u_xx}, p)
     assert np.abs(r).max() < 1e-12
+
+
+@pytest.mark.parametrize("modes, slowest", [([(1, 1.0), (3, 0.3)], 1), ([(1, 0.0), (2, -0.7), (5, 0.1)], 2)])
+def test_decay_time_is_the_slowest_modes_e_folding_time(modes, slowest):
+    p = heat1d.Params(k=0.3, length=2.0, modes=tuple(modes))
+    tau = heat1d.decay_time(p)
+    only = heat1d.Params(k=0.3, length=2.0, modes=((slowest, 1.0),))
+    x = np.array([0.3, 0.7])
+    assert heat1d.exact(only, x, 1.2 + tau) / heat1d.exact(only, x, 1.2) == pytest.approx(np.exp(-1), rel=1e-12)

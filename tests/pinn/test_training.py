@@ -10,6 +10,7 @@ import torch
 import xarray as xr
 
 from nnphys.cli import main
+from nnphys.configcheck import ConfigError
 from nnphys.io import DataError, dataset_params, load_checkpoint, read_json, write_dataset
 from nnphys.training.guard import NonFiniteLoss
 from nnphys.pinn.levenberg_marquardt import residuals_and_jacobian
@@ -143,6 +144,16 @@ def test_inverse_run_estimates_k_and_reports_it(tmp_path):
     assert m["problem"] == "heat1d_inverse" and m["kind"] == "pinn"
     assert m["metrics"]["k_rel_error"] < 0.2  # from 150 % at the start
     assert "k_hat" in xr.load_dataset(tmp_path / "history.nc")
+
+
+def test_inverse_run_refuses_a_time_scale_read_from_the_true_k(tmp_path):
+    run = tiny_run("heat1d_inverse", weights={"ic": 0.0, "bc": 0.0, "pde": 1.0, "data": 1.0},
+                   inverse={"samples": 20, "noise": 0.0, "initial": {"k": 1.0}})
+    run["training"]["sampling"]["time_scale"] = "auto"
+    with pytest.raises(ConfigError, match=r"'sampling.time_scale' of pinn problem heat1d_inverse: 'auto' would "
+                                          r"take the decay time from the reference's true coefficients"):
+        train_run("heat1d_inverse", run, heat_reference(nt=11, nx=11), tmp_path, CPU)
+    assert not (tmp_path / "checkpoint.pt").exists()
 
 
 def test_nls_outputs_follow_the_contract(tmp_path):

@@ -97,6 +97,13 @@ def initial_jet(p: Params, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nd
             sum((-a * c * c * np.sin(c * x) for c, a in w), zero))
 
 
+def decay_time(p: Params) -> float:
+    """The e-folding time L² / (k π² n²) of the slowest mode present (smallest n with a nonzero amplitude):
+    the time over which the solution, and so most of its L2 norm over t, decays. Units of t."""
+    n = min((n for n, a in p.modes if a != 0), default=min(n for n, _ in p.modes))
+    return p.length ** 2 / (p.k * np.pi ** 2 * n ** 2)
+
+
 def exact(p: Params, x: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Closed-form u(x, t), broadcasting x against t."""
     return sum(a * np.exp(-p.k * (n * np.pi / p.length) ** 2 * t) * np.sin(n * np.pi * x / p.length)

@@ -2,6 +2,9 @@
 
 Points are a pure function of (bounds, n, method, seed), so a resumed run redraws exactly the set an
 uninterrupted run used; resampling every N steps uses seed ``(seed, block)`` for block = step // N.
+
+:func:`log_times` stretches drawn times towards the start, for solutions that decay: a uniformly drawn
+time set puts few points in an early transient although the solution, and so its L2 norm, lives there.
 """
 
 from __future__ import annotations
@@ -31,3 +34,15 @@ def sample(n: int, lower: Sequence[float], upper: Sequence[float], method: str =
     else:
         raise ValueError(f"unknown sampling method {method!r} (known: {', '.join(METHODS)})")
     return qmc.scale(unit, lower, upper) if d else unit
+
+
+def log_times(t: np.ndarray, t0: float, t1: float, scale: float) -> np.ndarray:
+    """Times drawn uniformly on [t0, t1] mapped to times uniform in log(1 + (t - t0) / scale):
+
+        t -> t0 + scale (exp(u log(1 + (t1 - t0) / scale)) - 1),   u = (t - t0) / (t1 - t0),
+
+    a density ∝ 1 / (scale + t - t0): about as many points in [t0, t0 + scale] as in each later stretch
+    that is e times longer. ``scale`` ≫ t1 - t0 tends to uniform. Monotone, with t0 and t1 fixed, so a Latin
+    hypercube stays one (in the stretched time)."""
+    u = (np.asarray(t) - t0) / (t1 - t0)
+    return t0 + scale * np.expm1(u * np.log1p((t1 - t0) / scale))

@@ -29,6 +29,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from nnphys.configcheck import ConfigError
 from nnphys.models.mlp import MLP
 from nnphys.pinn.constraints import TERMS, HardConstraints
 from nnphys.pinn.derivatives import jet, named
@@ -37,7 +38,7 @@ from nnphys.pinn.metrics import errors
 from nnphys.pinn.optimizers import Phase, Phases
 from nnphys.pinn.predict import on_grid
 from nnphys.pinn.problems import INPUTS, T_COL, X_COL, Spec
-from nnphys.pinn.sampling import sample
+from nnphys.pinn.sampling import log_times, sample
 from nnphys.run_names import run_name
 from nnphys.training.checkpoint import Checkpointer
 from nnphys.training.progress import progress
@@ -140,10 +141,28 @@ def collocation(spec: Spec, sampling: dict[str, Any], seed: int, block: int, lik
     interior = sample(int(sampling["n_pde"]), spec.lower, spec.upper, method, (seed, block, 0))
     xi = sample(int(sampling["n_initial"]), [x0], [x1], method, (seed, block, 1))[:, 0]
     tb = sample(int(sampling["n_boundary"]), [t0], [t1], method, (seed, block, 2))[:, 0]
+    scale = time_scale(spec, sampling)
+    if scale is not None:
+        interior[:, T_COL] = log_times(interior[:, T_COL], t0, t1, scale)
+        tb = log_times(tb, t0, t1, scale)
     ic = np.stack([np.full_like(xi, t0), xi], axis=1)
     bc = np.concatenate([np.stack([tb, np.full_like(tb, x0)], 1), np.stack([tb, np.full_like(tb, x1)], 1)])
     as_t = lambda a: torch.as_tensor(a, dtype=like.dtype, device=like.device)  # noqa: E731
     return {"pde": as_t(interior), "ic": as_t(ic), "ic_values": as_t(spec.initial(xi)), "bc": as_t(bc)}
+
+
+def time_scale(spec: Spec, sampling: dict[str, Any]) -> float | None:
+    """``sampling.time_scale`` as a number: None (times drawn uniformly), the number given or, for "auto",
+    the physics module's ``decay_time(params)`` (heat1d: L² / (k π² n²) of its slowest mode)."""
+    value = sampling.get("time_scale")
+    if value != "auto":
+        return None if value is None else float(value)
+    decay_time = getattr(spec.module, "decay_time", None)
+    if decay_time is None:
+        raise ConfigError(f"config key 'sampling.time_scale' of pinn problem {spec.name}: 'auto' needs the "
+                          f"solution's decay time, which physics {spec.physics!r} does not provide "
+                          f"(decay_time); give a number (in units of t) or leave the key out")
+    return float(decay_time(spec.params))
 
 
 class History:
@@ -180,6 +199,10 @@ def train(run: dict[str, Any], spec: Spec, reference: Reference | None, workdir:
     like = next(model.parameters())
     data = None
     if tr.get("inverse"):
+        if tr["sampling"].get("time_scale") == "auto":
+            raise ConfigError(f"config key 'sampling.time_scale' of pinn problem {spec.name}: 'auto' would take the "
+                              f"decay time from the reference's true coefficients, which the inverse problem is "
+                              f"to estimate; give a number (in units of t) or leave the key out")
         if reference is None:
             raise ValueError("the inverse problem needs the reference solution to draw its data from")
         inv = tr["inverse"]
