@@ -6,7 +6,9 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <math.h>
+#include <omp.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 enum { ACT_TANH = 0, ACT_SIN = 1 };
 #define BLOCK 256

@@ -37,10 +37,11 @@ CLONES static void NAME(forward_block)(int act, int k, int n_first, int n_sel, c
 
 /* Backward, from g = ∂L/∂h to ∂L/∂z:
  *   ∂/∂z_j = g_j σ' (j >= 1),  and for each second slot q on first slot i: ∂/∂z_i += 2 σ'' g_q z_i;
- *   ∂/∂z_0 = g_0 σ' + σ'' Σ_{j>=1} g_j z_j + σ''' Σ_q g_q z_i^2. */
+ *   ∂/∂z_0 = g_0 σ' + σ'' Σ_{j>=1} g_j z_j + σ''' Σ_q g_q z_i^2,   and (bsum not NULL) bsum += ∂/∂z_0
+ * (the bias's gradient is ∂/∂z_0 summed over rows: added while the block is in cache). */
 CLONES static void NAME(backward_block)(int act, int k, int n_first, int n_sel, const int *sel, ptrdiff_t S,
                                         ptrdiff_t o, ptrdiff_t n, const REAL *z, const REAL *s, const REAL *d1,
-                                        const REAL *g, REAL *gz)
+                                        const REAL *g, REAL *gz, REAL *bsum)
 {
     REAL p[BLOCK], p3[BLOCK], acc[BLOCK];
     const REAL *d = d1 + o, *v = s + o, *g0 = g + o;
@@ -66,6 +67,8 @@ CLONES static void NAME(backward_block)(int act, int k, int n_first, int n_sel, 
             out0[c] += p3[c] * t * zi[c];
         }
     }
+    if (bsum)
+        for (ptrdiff_t c = 0; c < n; c++) bsum[c] += out0[c];
 }
 
 /* One layer of a chunk: z, h (K, m, f); b (f); d1, s (m, f); rows shared out among `threads` OpenMP threads. */
@@ -80,13 +83,29 @@ void NAME(jet_forward)(int act, int k, int n_first, int n_sel, const int *sel, p
                                 z, b + c0, h, d1);
 }
 
-void NAME(jet_backward)(int act, int k, int n_first, int n_sel, const int *sel, ptrdiff_t m, ptrdiff_t f,
-                        const REAL *z, const REAL *s, const REAL *d1, const REAL *g, REAL *gz, int threads)
+/* gb (f) += the bias's gradient, unless gb is NULL: each thread sums its rows into its own row of `part`, and
+ * the rows are added in thread order, so the result depends on the thread count only. Returns -1 (nothing
+ * written) if `part` could not be allocated, else 0. */
+int NAME(jet_backward)(int act, int k, int n_first, int n_sel, const int *sel, ptrdiff_t m, ptrdiff_t f,
+                       const REAL *z, const REAL *s, const REAL *d1, const REAL *g, REAL *gz, REAL *gb, int threads)
 {
     const ptrdiff_t S = m * f;
-#pragma omp parallel for num_threads(threads) if (threads > 1) schedule(static)
-    for (ptrdiff_t r = 0; r < m; r++)
-        for (ptrdiff_t c0 = 0; c0 < f; c0 += BLOCK)
-            NAME(backward_block)(act, k, n_first, n_sel, sel, S, r * f + c0, f - c0 < BLOCK ? f - c0 : BLOCK,
-                                 z, s, d1, g, gz);
+    REAL *part = NULL;
+    if (gb && !(part = calloc((size_t)threads * f, sizeof(REAL))))
+        return -1;
+#pragma omp parallel num_threads(threads) if (threads > 1)
+    {
+        REAL *mine = part ? part + omp_get_thread_num() * f : NULL;
+#pragma omp for schedule(static)
+        for (ptrdiff_t r = 0; r < m; r++)
+            for (ptrdiff_t c0 = 0; c0 < f; c0 += BLOCK)
+                NAME(backward_block)(act, k, n_first, n_sel, sel, S, r * f + c0, f - c0 < BLOCK ? f - c0 : BLOCK,
+                                     z, s, d1, g, gz, mine ? mine + c0 : NULL);
+    }
+    if (part) {
+        for (int t = 0; t < threads; t++)
+            for (ptrdiff_t c = 0; c < f; c++) gb[c] += part[t * f + c];
+        free(part);
+    }
+    return 0;
 }

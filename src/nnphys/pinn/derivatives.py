@@ -250,37 +250,47 @@ class JetPass:
         def accumulate(l, r, h, gz):
             # accumulated as Hᵀ G into the transposed view: MKL is much slower at Gᵀ H for narrow H or G
             gws[l].t().addmm_(h.view(-1, h.shape[-1]).t(), gz.view(-1, gz.shape[-1]))
-            gbs[l] += gz[0].sum(0)
 
         with _unfilled(), torch.no_grad():
             gh0 = g_out.new_empty(self.k, self.n, self.ws[0].shape[1]) if input_grad else None
             for c, r in enumerate(self.chunks):
-                self._backward(c, r, g_out[:, r].contiguous(), per_row or accumulate, gh0)
+                self._backward(c, r, g_out[:, r].contiguous(), per_row or accumulate, gh0, None if per_row else gbs)
         return None if per_row else (gh0, gws, gbs)
 
-    def _backward(self, c: int, r: slice, gz: torch.Tensor, sink, gh0) -> None:
+    def _backward(self, c: int, r: slice, gz: torch.Tensor, sink, gh0, gbs) -> None:
+        """One chunk: ``sink(l, r, H, G)`` for every layer; the biases' gradients are added to ``gbs`` unless None."""
         ws = self.ws
+        if gbs is not None:
+            gbs[-1] += gz[0].sum(0)
         for l in range(len(ws) - 1, -1, -1):
             if l < len(ws) - 1:
-                gz = self._activation_backward(c, l, gh)
+                gz = self._activation_backward(c, l, gh, None if gbs is None else gbs[l])
             sink(l, r, self.hs[c][l], gz)
             if l:
                 gh = torch.mm(gz.view(-1, gz.shape[-1]), ws[l]).view(*gz.shape[:2], -1)
             elif gh0 is not None:
                 gh0[:, r] = torch.mm(gz.view(-1, gz.shape[-1]), ws[0]).view(*gz.shape[:2], -1)
 
-    def _activation_backward(self, c: int, l: int, gh: torch.Tensor) -> torch.Tensor:
-        """Gradient w.r.t. layer l's pre-activation Z_l from the gradient ``gh`` w.r.t. its output H_{l+1}."""
-        k, n_first, act = self.k, self.n_first, self.act
+    def _activation_backward(self, c: int, l: int, gh: torch.Tensor, gb: torch.Tensor | None) -> torch.Tensor:
+        """Gradient w.r.t. layer l's pre-activation Z_l from the gradient ``gh`` w.r.t. its output H_{l+1};
+        unless ``gb`` is None, the bias's (its value slot summed over rows) is added to it."""
         z, d1, s = self.zs[c][l], self.d1s[c][l], self.hs[c][l + 1][0]
         gz = torch.empty_like(z)
         if self.fused:
-            self.fused.backward(z, s, d1, gh, gz)
+            self.fused.backward(z, s, d1, gh, gz, gb)
             return gz
+        self._activation_backward_torch(z, d1, s, gh, gz)
+        if gb is not None:
+            gb += gz[0].sum(0)
+        return gz
+
+    def _activation_backward_torch(self, z, d1, s, gh, gz) -> None:
+        """:meth:`_activation_backward` in torch operations, into ``gz``."""
+        k, n_first, act = self.k, self.n_first, self.act
         g0 = gz[0]
         torch.mul(gh[0], d1, out=g0)
         if k == 1:
-            return gz
+            return
         # ∂/∂z'_j = g'_j σ' (+ 2 g''_k σ'' z'_j for each second direction k on slot j), ∂/∂z''_k = g''_k σ'
         torch.mul(gh[1:], d1, out=gz[1:])
         # ∂/∂z_0 = g_0 σ' + σ'' Σ_j g_j z_j (all derivative slots) + σ''' Σ_k g''_k z'_i(k)²
@@ -296,7 +306,6 @@ class JetPass:
                 t.mul_(z[1 + i])
                 g0.addcmul_(t, r, value=act.c3)
         g0.addcmul_(acc, p, value=act.c2)
-        return gz
 
 
 class _MLPJet(torch.autograd.Function):

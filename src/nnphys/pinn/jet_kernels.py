@@ -31,7 +31,8 @@ _P, _I, _N = ctypes.c_void_p, ctypes.c_int, ctypes.c_ssize_t
 if _lib is not None:
     for _s in _SUFFIX.values():
         getattr(_lib, f"jet_forward_{_s}").argtypes = [_I, _I, _I, _I, _P, _N, _N, _P, _P, _P, _P, _I]
-        getattr(_lib, f"jet_backward_{_s}").argtypes = [_I, _I, _I, _I, _P, _N, _N, _P, _P, _P, _P, _P, _I]
+        getattr(_lib, f"jet_backward_{_s}").argtypes = [_I, _I, _I, _I, _P, _N, _N, _P, _P, _P, _P, _P, _P, _I]
+        getattr(_lib, f"jet_backward_{_s}").restype = _I
 
 available = _lib is not None
 _off = False
@@ -54,11 +55,14 @@ class Fused:
                       d1.data_ptr(), torch.get_num_threads())
 
     def backward(self, z: torch.Tensor, s: torch.Tensor, d1: torch.Tensor, g: torch.Tensor,
-                 gz: torch.Tensor) -> None:
-        """gz (K, m, f) = the gradient w.r.t. ``z`` from ``g``, that w.r.t. the output; s = σ, d1 = σ' (m, f)."""
-        _check(z, s, d1, g, gz)
-        self._backward(*self.head, z.shape[1], z.shape[2], z.data_ptr(), s.data_ptr(), d1.data_ptr(),
-                       g.data_ptr(), gz.data_ptr(), torch.get_num_threads())
+                 gz: torch.Tensor, gb: torch.Tensor | None = None) -> None:
+        """gz (K, m, f) = the gradient w.r.t. ``z`` from ``g``, that w.r.t. the output; s = σ, d1 = σ' (m, f).
+        ``gb`` (f), unless None: the bias's gradient (gz's value slot summed over rows) is added to it."""
+        _check(z, s, d1, g, gz, *(() if gb is None else (gb,)))
+        if self._backward(*self.head, z.shape[1], z.shape[2], z.data_ptr(), s.data_ptr(), d1.data_ptr(),
+                          g.data_ptr(), gz.data_ptr(), None if gb is None else gb.data_ptr(),
+                          torch.get_num_threads()):
+            raise MemoryError("jet kernels: no memory for the bias gradient's per-thread sums")
 
 
 def _check(*tensors: torch.Tensor) -> None:
