@@ -49,6 +49,11 @@ BAD = {
         "pinn:\n  problems:\n    heat1d:\n      eval_every: 0\n",
         ["'pinn.problems.heat1d.eval_every': 0 is less than the minimum of 1"],
     ),
+    "a decay time NLS does not have": (
+        "pinn:\n  problems:\n    nls:\n      sampling: {time_scale: auto}\n",
+        ["'pinn.problems.nls.sampling.time_scale': 'auto' needs the solution's decay time, which physics 'nls' "
+         "does not provide"],
+    ),
     "U-Net deeper than the lattice allows": (
         "operator:\n  models:\n    unet: {architecture: unet, width: 8, depth: 7, patch: 1}\n",
         ["'operator.models.unet.depth': depth 7 halves the grid 7 times, so the lattice side must be divisible by "

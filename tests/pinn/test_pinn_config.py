@@ -123,3 +123,17 @@ def test_a_runs_own_phases_replace_its_problems_and_nothing_else(repo):
     assert default["phases"] == section["problems"]["heat1d"]["phases"]
     assert pinn_config.resolve(json.loads(json.dumps(pinn_config.run_config(section, "heat1d", "sgd-3x20-s1"))),
                                "heat1d")["training"]["phases"] == own["phases"]
+
+
+@pytest.mark.parametrize("problem, settings, why", [
+    ("nls", {"sampling": {"time_scale": "auto"}}, "'auto' needs the solution's decay time, which physics 'nls'"),
+    ("heat1d_inverse", {"sampling": {"time_scale": "auto"}, "inverse": {"samples": 10}},
+     "'auto' would take the decay time from the reference's true coefficients"),
+])
+def test_an_auto_time_scale_training_would_refuse_is_refused_with_the_runs(problem, settings, why):
+    cfg = {"models": {"m": {}}, "problems": {problem: settings},
+           "runs": [{"problem": problem, "model": "m", "seeds": [0]}]}
+    with pytest.raises(ConfigError, match=re.escape(f"config key 'pinn.problems.{problem}.sampling.time_scale': {why}")):
+        pinn_config.runs(cfg)
+    settings["sampling"]["time_scale"] = 0.1
+    assert pinn_config.runs(cfg) == [(problem, "m-s0")]

@@ -3,7 +3,7 @@
     config               the runs a config defines and each run's resolved settings (no torch: the
                          workflow reads it when it parses the rules)
     problems             what a PINN knows of each problem: inputs, outputs, domain, initial and boundary values
-    sampling             seeded collocation points
+    sampling             seeded collocation points (times optionally stretched in log(1 + t/s))
     derivatives          derivatives w.r.t. the inputs by Taylor mode (jets), with a hand-written backward
     jet_kernels          the jet pass's elementwise work per layer in one sweep, in C (_jet.c)
     optimizers           optimizer phases run one after another (adam, sgd, lbfgs, lm)

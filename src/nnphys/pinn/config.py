@@ -10,6 +10,7 @@ from typing import Any
 
 from nnphys import configcheck
 from nnphys.configcheck import ConfigError
+from nnphys.pinn.problems import PHYSICS, auto_time_scale_refusal
 from nnphys.run_names import parse_run_name, run_name
 
 PER_RUN = ("log_every", "eval_every", "checkpoint_every")
@@ -25,8 +26,18 @@ def runs(cfg: Mapping[str, Any]) -> list[tuple[str, str]]:
         if r["problem"] not in cfg.get("problems", {}):
             raise ConfigError(f"config key 'pinn.runs[{i}].problem': no settings for {r['problem']!r} "
                               "in pinn.problems")
+        _check_time_scale(r["problem"], cfg["problems"][r["problem"]])
         out += [(r["problem"], run_name(r["model"], s)) for s in r["seeds"]]
     return list(dict.fromkeys(out))
+
+
+def _check_time_scale(problem: str, settings: Mapping[str, Any]) -> None:
+    """A ``sampling.time_scale: auto`` that training would refuse, refused now (when the workflow loads)."""
+    if settings.get("sampling", {}).get("time_scale") != "auto" or problem not in PHYSICS:
+        return
+    why = auto_time_scale_refusal(problem, bool(settings.get("inverse")))
+    if why:
+        raise ConfigError(f"config key 'pinn.problems.{problem}.sampling.time_scale': {why}")
 
 
 def run_config(cfg: Mapping[str, Any], problem: str, run: str) -> dict[str, Any]:

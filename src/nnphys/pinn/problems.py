@@ -66,6 +66,19 @@ def spec(name: str, physics_config: dict) -> Spec:
     return Spec(name, phys, p, ("u", "v"), (0.0, p.x_min), (p.t_end, p.x_max), "periodic")
 
 
+def auto_time_scale_refusal(name: str, inverse: bool) -> str | None:
+    """Why ``sampling.time_scale: auto`` cannot be resolved for PINN problem ``name`` (None if it can): the
+    physics must provide ``decay_time(params)``, and an inverse problem must not read the coefficients it
+    estimates from the reference."""
+    if inverse:
+        return ("'auto' would take the decay time from the reference's true coefficients, which the inverse "
+                "problem is to estimate; give a number (in units of t) or leave the key out")
+    if not hasattr(physics.get(PHYSICS[name]), "decay_time"):
+        return (f"'auto' needs the solution's decay time, which physics {PHYSICS[name]!r} does not provide "
+                "(decay_time); give a number (in units of t) or leave the key out")
+    return None
+
+
 def physics_config(reference_params: dict, name: str) -> dict:
     """The physics parameters recorded in a reference file, restricted to the problem's Params fields."""
     import dataclasses

@@ -37,7 +37,7 @@ from nnphys.pinn.inverse import Coefficients, noisy_samples, with_coefficients
 from nnphys.pinn.metrics import errors
 from nnphys.pinn.optimizers import Phase, Phases
 from nnphys.pinn.predict import on_grid
-from nnphys.pinn.problems import INPUTS, T_COL, X_COL, Spec
+from nnphys.pinn.problems import INPUTS, T_COL, X_COL, Spec, auto_time_scale_refusal
 from nnphys.pinn.sampling import log_times, sample
 from nnphys.run_names import run_name
 from nnphys.training.checkpoint import Checkpointer
@@ -151,18 +151,16 @@ def collocation(spec: Spec, sampling: dict[str, Any], seed: int, block: int, lik
     return {"pde": as_t(interior), "ic": as_t(ic), "ic_values": as_t(spec.initial(xi)), "bc": as_t(bc)}
 
 
-def time_scale(spec: Spec, sampling: dict[str, Any]) -> float | None:
+def time_scale(spec: Spec, sampling: dict[str, Any], inverse: bool = False) -> float | None:
     """``sampling.time_scale`` as a number: None (times drawn uniformly), the number given or, for "auto",
     the physics module's ``decay_time(params)`` (heat1d: L² / (k π² n²) of its slowest mode)."""
     value = sampling.get("time_scale")
     if value != "auto":
         return None if value is None else float(value)
-    decay_time = getattr(spec.module, "decay_time", None)
-    if decay_time is None:
-        raise ConfigError(f"config key 'sampling.time_scale' of pinn problem {spec.name}: 'auto' needs the "
-                          f"solution's decay time, which physics {spec.physics!r} does not provide "
-                          f"(decay_time); give a number (in units of t) or leave the key out")
-    return float(decay_time(spec.params))
+    why = auto_time_scale_refusal(spec.name, inverse)
+    if why:
+        raise ConfigError(f"config key 'sampling.time_scale' of pinn problem {spec.name}: {why}")
+    return float(spec.module.decay_time(spec.params))
 
 
 class History:
@@ -198,11 +196,8 @@ def train(run: dict[str, Any], spec: Spec, reference: Reference | None, workdir:
     model = build_model(run, spec).to(device)
     like = next(model.parameters())
     data = None
+    time_scale(spec, tr["sampling"], inverse=bool(tr.get("inverse")))  # a refused 'auto' fails before any file
     if tr.get("inverse"):
-        if tr["sampling"].get("time_scale") == "auto":
-            raise ConfigError(f"config key 'sampling.time_scale' of pinn problem {spec.name}: 'auto' would take the "
-                              f"decay time from the reference's true coefficients, which the inverse problem is "
-                              f"to estimate; give a number (in units of t) or leave the key out")
         if reference is None:
             raise ValueError("the inverse problem needs the reference solution to draw its data from")
         inv = tr["inverse"]
