@@ -251,38 +251,50 @@ class JetPass:
             # accumulated as Hᵀ G into the transposed view: MKL is much slower at Gᵀ H for narrow H or G
             gws[l].t().addmm_(h.view(-1, h.shape[-1]).t(), gz.view(-1, gz.shape[-1]))
 
+        # Two chunk-sized buffers, G of a layer and the gradient w.r.t. its input, reused from layer to layer and
+        # chunk to chunk (a sink must not keep G): a new 1 MB tensor per layer and chunk came as fresh pages from
+        # the OS, ~12 000 page faults and a tenth of the Raissi-size step in the kernel.
+        rows = max(r.stop - r.start for r in self.chunks)
+        numel = self.k * rows * max(max(w.shape[0] for w in self.ws), max(w.shape[1] for w in self.ws[1:]))
+        bufs = [_buffers.take(g_out, numel) for _ in range(2)]
         with _unfilled(), torch.no_grad():
             gh0 = g_out.new_empty(self.k, self.n, self.ws[0].shape[1]) if input_grad else None
             for c, r in enumerate(self.chunks):
-                self._backward(c, r, g_out[:, r].contiguous(), per_row or accumulate, gh0, None if per_row else gbs)
+                self._backward(c, r, g_out[:, r].contiguous(), per_row or accumulate, gh0,
+                               None if per_row else gbs, bufs)
+        for buf in bufs:
+            _buffers.give(buf)
         return None if per_row else (gh0, gws, gbs)
 
-    def _backward(self, c: int, r: slice, gz: torch.Tensor, sink, gh0, gbs) -> None:
-        """One chunk: ``sink(l, r, H, G)`` for every layer; the biases' gradients are added to ``gbs`` unless None."""
-        ws = self.ws
+    def _backward(self, c: int, r: slice, gz: torch.Tensor, sink, gh0, gbs, bufs) -> None:
+        """One chunk: ``sink(l, r, H, G)`` for every layer; the biases' gradients are added to ``gbs`` unless None.
+        ``bufs``: two flat scratch tensors of at least K × rows × any layer's width elements."""
+        ws, (g_buf, h_buf) = self.ws, bufs
         if gbs is not None:
             gbs[-1] += gz[0].sum(0)
         for l in range(len(ws) - 1, -1, -1):
             if l < len(ws) - 1:
-                gz = self._activation_backward(c, l, gh, None if gbs is None else gbs[l])
+                gz = g_buf[:gh.numel()].view(gh.shape)
+                self._activation_backward(c, l, gh, None if gbs is None else gbs[l], gz)
             sink(l, r, self.hs[c][l], gz)
+            k, m, f = gz.shape
             if l:
-                gh = torch.mm(gz.view(-1, gz.shape[-1]), ws[l]).view(*gz.shape[:2], -1)
+                gh = torch.mm(gz.view(-1, f), ws[l], out=h_buf[:k * m * ws[l].shape[1]].view(k * m, -1))
+                gh = gh.view(k, m, -1)
             elif gh0 is not None:
-                gh0[:, r] = torch.mm(gz.view(-1, gz.shape[-1]), ws[0]).view(*gz.shape[:2], -1)
+                gh0[:, r] = torch.mm(gz.view(-1, f), ws[0]).view(k, m, -1)
 
-    def _activation_backward(self, c: int, l: int, gh: torch.Tensor, gb: torch.Tensor | None) -> torch.Tensor:
-        """Gradient w.r.t. layer l's pre-activation Z_l from the gradient ``gh`` w.r.t. its output H_{l+1};
-        unless ``gb`` is None, the bias's (its value slot summed over rows) is added to it."""
+    def _activation_backward(self, c: int, l: int, gh: torch.Tensor, gb: torch.Tensor | None,
+                             gz: torch.Tensor) -> None:
+        """Into ``gz``, the gradient w.r.t. layer l's pre-activation Z_l from the gradient ``gh`` w.r.t. its output
+        H_{l+1}; unless ``gb`` is None, the bias's (its value slot summed over rows) is added to it."""
         z, d1, s = self.zs[c][l], self.d1s[c][l], self.hs[c][l + 1][0]
-        gz = torch.empty_like(z)
         if self.fused:
             self.fused.backward(z, s, d1, gh, gz, gb)
-            return gz
+            return
         self._activation_backward_torch(z, d1, s, gh, gz)
         if gb is not None:
             gb += gz[0].sum(0)
-        return gz
 
     def _activation_backward_torch(self, z, d1, s, gh, gz) -> None:
         """:meth:`_activation_backward` in torch operations, into ``gz``."""
