@@ -252,10 +252,11 @@ class JetPass:
             gws[l].t().addmm_(h.view(-1, h.shape[-1]).t(), gz.view(-1, gz.shape[-1]))
 
         # Two chunk-sized buffers, G of a layer and the gradient w.r.t. its input, reused from layer to layer and
-        # chunk to chunk (a sink must not keep G): a new 1 MB tensor per layer and chunk came as fresh pages from
-        # the OS, ~12 000 page faults and a tenth of the Raissi-size step in the kernel.
+        # chunk to chunk (a sink must not keep G): a new 1 MB tensor per layer and chunk often came as fresh pages
+        # from the OS, ~12 000 page faults and a tenth of the Raissi-size step spent in the OS. A layer's input
+        # width is the previous layer's output width, so the widest output bounds both.
         rows = max(r.stop - r.start for r in self.chunks)
-        numel = self.k * rows * max(max(w.shape[0] for w in self.ws), max(w.shape[1] for w in self.ws[1:]))
+        numel = self.k * rows * max(w.shape[0] for w in self.ws)
         bufs = [_buffers.take(g_out, numel) for _ in range(2)]
         with _unfilled(), torch.no_grad():
             gh0 = g_out.new_empty(self.k, self.n, self.ws[0].shape[1]) if input_grad else None
