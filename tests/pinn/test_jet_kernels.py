@@ -22,12 +22,13 @@ def test_pip_install_built_the_kernels():
     assert jet_kernels.available, "pip install -e . did not build nnphys.pinn._jet (is gcc installed?)"
 
 
-def _pass(dtype, activation="tanh", threads=1):
-    """Value, jet and weight gradient of an NLS-shaped pass: 2 inputs, 3 hidden layers of 64, first
-    derivatives along both inputs, the second along the first."""
+def _pass(dtype, activation="tanh", threads=1, width=64):
+    """Value, jet and weight gradient of an NLS-shaped pass: 2 inputs, 3 hidden layers of ``width``, first
+    derivatives along both inputs, the second along the first. 3001 points: the last chunk's rows do not fill
+    the kernels' last tile of rows."""
     torch.manual_seed(0)
-    net = MLP([-5.0, 0.0], [5.0, 1.5], 2, width=64, depth=3, activation=activation).to(dtype)
-    x = torch.rand(3000, 2, dtype=dtype) * torch.tensor([10.0, 1.5], dtype=dtype) - torch.tensor([5.0, 0.0],
+    net = MLP([-5.0, 0.0], [5.0, 1.5], 2, width=width, depth=3, activation=activation).to(dtype)
+    x = torch.rand(3001, 2, dtype=dtype) * torch.tensor([10.0, 1.5], dtype=dtype) - torch.tensor([5.0, 0.0],
                                                                                                  dtype=dtype)
     saved = torch.get_num_threads()
     torch.set_num_threads(threads)
@@ -43,10 +44,12 @@ def _pass(dtype, activation="tanh", threads=1):
 @needs_kernels
 @pytest.mark.parametrize("activation", ["tanh", "sin"])
 @pytest.mark.parametrize("dtype, rtol", [(torch.float32, 2e-5), (torch.float64, 1e-12)])
-def test_fused_pass_equals_the_torch_operations(activation, dtype, rtol):
-    fused = _pass(dtype, activation)
+# 64 and 100 features: tiles of whole rows (4 and 2); 300: a row in blocks (the kernels' BLOCK is 256)
+@pytest.mark.parametrize("width", [64, 100, 300])
+def test_fused_pass_equals_the_torch_operations(activation, dtype, rtol, width):
+    fused = _pass(dtype, activation, width=width)
     with jet_kernels.torch_operations():
-        plain = _pass(dtype, activation)
+        plain = _pass(dtype, activation, width=width)
     for a, b in zip(fused, plain):
         assert float((a - b).abs().max()) <= rtol * float(b.abs().max())
 

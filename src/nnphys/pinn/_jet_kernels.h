@@ -3,7 +3,7 @@
  *
  * Layout (nnphys.pinn.derivatives.JetPass): a chunk of m rows and f features holds K slots slot-major,
  * slot j at offset j*S, S = m*f: slot 0 the value, slots 1..n_first first derivatives, then n_sel second
- * derivatives, the q-th along first slot sel[q]. Work goes row by row in blocks of at most BLOCK features,
+ * derivatives, the q-th along first slot sel[q]. Work goes in blocks of at most BLOCK elements of a slot,
  * each slot's block an innermost loop the compiler vectorizes (σ through glibc's vector math). */
 
 /* Forward:  s = σ(z_0 + b),  h_0 = s,  d1 = σ'(z_0 + b),  h_j = σ' z_j (j >= 1),
@@ -71,40 +71,62 @@ CLONES static void NAME(backward_block)(int act, int k, int n_first, int n_sel, 
         for (ptrdiff_t c = 0; c < n; c++) bsum[c] += out0[c];
 }
 
-/* One layer of a chunk: z, h (K, m, f); b (f); d1, s (m, f); rows shared out among `threads` OpenMP threads. */
+/* The blocks a chunk is swept in: tiles of R = BLOCK / f whole rows where a row fits in a block (contiguous in every
+ * slot, so each loop runs over R f elements and pays the vector remainder once a tile, not once a row: at f = 100
+ * that remainder was 4 scalar tanh calls a row), else one row in blocks of BLOCK features. */
+#define TILE_ROWS(f) ((f) <= BLOCK ? BLOCK / (f) : 1)
+#define TILE_LEN(f) ((f) <= BLOCK ? BLOCK / (f) * (f) : BLOCK)
+
+/* One layer of a chunk: z, h (K, m, f); b (f); d1, s (m, f); tiles shared out among `threads` OpenMP threads. */
 void NAME(jet_forward)(int act, int k, int n_first, int n_sel, const int *sel, ptrdiff_t m, ptrdiff_t f,
                        const REAL *z, const REAL *b, REAL *h, REAL *d1, int threads)
 {
-    const ptrdiff_t S = m * f;
+    const ptrdiff_t S = m * f, R = TILE_ROWS(f), tiles = (m + R - 1) / R;
+    REAL bt[BLOCK];  /* b repeated over a tile's rows */
+    if (f <= BLOCK)
+        for (ptrdiff_t c = 0; c < R * f; c++) bt[c] = b[c % f];
 #pragma omp parallel for num_threads(threads) if (threads > 1) schedule(static)
-    for (ptrdiff_t r = 0; r < m; r++)
+    for (ptrdiff_t t = 0; t < tiles; t++) {
+        const ptrdiff_t r0 = t * R, rows = m - r0 < R ? m - r0 : R;
+        if (f <= BLOCK) {
+            NAME(forward_block)(act, k, n_first, n_sel, sel, S, r0 * f, rows * f, z, bt, h, d1);
+            continue;
+        }
         for (ptrdiff_t c0 = 0; c0 < f; c0 += BLOCK)
-            NAME(forward_block)(act, k, n_first, n_sel, sel, S, r * f + c0, f - c0 < BLOCK ? f - c0 : BLOCK,
+            NAME(forward_block)(act, k, n_first, n_sel, sel, S, r0 * f + c0, f - c0 < BLOCK ? f - c0 : BLOCK,
                                 z, b + c0, h, d1);
+    }
 }
 
-/* gb (f) += the bias's gradient, unless gb is NULL: each thread sums its rows into its own row of `part`, and
- * the rows are added in thread order, so the result depends on the thread count only. Returns -1 (nothing
- * written) if `part` could not be allocated, else 0. */
+/* gb (f) += the bias's gradient, unless gb is NULL: each thread sums its tiles into its own tile-shaped row of
+ * `part`, and the rows are folded in thread order, so the result depends on the thread count only. Returns -1
+ * (nothing written) if `part` could not be allocated, else 0. */
 int NAME(jet_backward)(int act, int k, int n_first, int n_sel, const int *sel, ptrdiff_t m, ptrdiff_t f,
                        const REAL *z, const REAL *s, const REAL *d1, const REAL *g, REAL *gz, REAL *gb, int threads)
 {
-    const ptrdiff_t S = m * f;
+    const ptrdiff_t S = m * f, R = TILE_ROWS(f), L = TILE_LEN(f), tiles = (m + R - 1) / R;
     REAL *part = NULL;
-    if (gb && !(part = calloc((size_t)threads * f, sizeof(REAL))))
+    if (gb && !(part = calloc((size_t)threads * (f <= BLOCK ? L : f), sizeof(REAL))))
         return -1;
 #pragma omp parallel num_threads(threads) if (threads > 1)
     {
-        REAL *mine = part ? part + omp_get_thread_num() * f : NULL;
+        REAL *mine = part ? part + omp_get_thread_num() * (f <= BLOCK ? L : f) : NULL;
 #pragma omp for schedule(static)
-        for (ptrdiff_t r = 0; r < m; r++)
+        for (ptrdiff_t t = 0; t < tiles; t++) {
+            const ptrdiff_t r0 = t * R, rows = m - r0 < R ? m - r0 : R;
+            if (f <= BLOCK) {
+                NAME(backward_block)(act, k, n_first, n_sel, sel, S, r0 * f, rows * f, z, s, d1, g, gz, mine);
+                continue;
+            }
             for (ptrdiff_t c0 = 0; c0 < f; c0 += BLOCK)
-                NAME(backward_block)(act, k, n_first, n_sel, sel, S, r * f + c0, f - c0 < BLOCK ? f - c0 : BLOCK,
+                NAME(backward_block)(act, k, n_first, n_sel, sel, S, r0 * f + c0, f - c0 < BLOCK ? f - c0 : BLOCK,
                                      z, s, d1, g, gz, mine ? mine + c0 : NULL);
+        }
     }
     if (part) {
+        const ptrdiff_t width = f <= BLOCK ? L : f;
         for (int t = 0; t < threads; t++)
-            for (ptrdiff_t c = 0; c < f; c++) gb[c] += part[t * f + c];
+            for (ptrdiff_t c = 0; c < width; c++) gb[c % f] += part[t * width + c];
         free(part);
     }
     return 0;
