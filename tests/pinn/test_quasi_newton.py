@@ -52,6 +52,28 @@ def test_update_keeps_the_secant_equation_and_positive_definiteness(variant):
         assert torch.linalg.eigvalsh(opt.H).min() > 0
 
 
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_h_kept_as_scale_and_pending_terms_gives_the_iterations_of_h_itself(variant):
+    # A keeps H as scale · h + pending rank-2 terms (added to h every PENDING updates); B folds them into h
+    # after every step (reading B.H does): the same iterates and the same H, to rounding
+    torch.manual_seed(1)
+    n = 30
+    q = torch.linalg.qr(torch.randn(n, n, dtype=torch.float64))[0]
+    a = q @ torch.diag(torch.logspace(0, 4, n, dtype=torch.float64)) @ q.T  # condition number 1e4
+    f = lambda x: 0.5 * x @ a @ x + x.sum()  # noqa: E731
+    start = torch.randn(n, dtype=torch.float64)
+    p, r = (torch.nn.Parameter(start.clone()) for _ in range(2))
+    lazy, folded = (SelfScaledBroyden([x], variant, tolerance_grad=0, tolerance_change=0) for x in (p, r))
+    for _ in range(20):
+        lazy.step(closure_of(p, f))
+        folded.step(closure_of(r, f))
+        folded.H  # noqa: B018 (reading H folds it)
+    assert lazy._terms and (lazy._scale != 1.0 or variant == "bfgs")  # the lazy form was in use
+    p, r = p.detach(), r.detach()
+    assert float((p - r).abs().max()) <= 1e-9 * float(r.abs().max())  # BFGS's unscaled H grows rounding to 3e-11
+    assert float((lazy.H - folded.H).abs().max()) <= 1e-8 * float(folded.H.abs().max())
+
+
 def test_self_scaling_factors():
     # SSBFGS: τ = h on the first update, then min(1, 1/b); BFGS never scales
     assert scaling("ssbfgs", a=1.0, b=2.0, h=1.0, first=True, n=10) == (0.0, 1.0)
