@@ -18,7 +18,7 @@ on a chunk uses torch's intra-op threads. (Sharing whole chunks out among thread
 torch thread each, was measured no faster: at N_f = 4000 by 1.6× slower, at 20000 rows of 4×100 equal.)
 The elementwise work is bound by the cache's bandwidth. On CPU it is one fused sweep per layer and
 direction in C where the kernels were built (:mod:`nnphys.pinn.jet_kernels`: the default NLS run's Adam
-step, 4×40 float64, in 38 ms against 59 ms on torch operations; ``python -m nnphys.bench pinn``). Otherwise it is written as few
+step, 4×40 float64, in 35 ms against 55 ms on torch operations; ``python -m nnphys.bench pinn``). Otherwise it is written as few
 whole-tensor torch operations as the algebra allows: σ' scales every derivative slot in one product,
 constants ride in addcmul's scale, the bias joins tanh's argument in one operation, and tanh is evaluated
 as 2 sigmoid(2a) - 1 (about 3× cheaper than torch.tanh on CPU). The large per-layer buffers are reused
