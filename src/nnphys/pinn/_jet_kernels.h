@@ -75,7 +75,7 @@ CLONES static void NAME(backward_block)(int act, int k, int n_first, int n_sel, 
  * slot, so each loop runs over R f elements and pays the vector remainder once a tile, not once a row: at f = 100
  * that remainder was 4 scalar tanh calls a row), else one row in blocks of BLOCK features. */
 #define TILE_ROWS(f) ((f) <= BLOCK ? BLOCK / (f) : 1)
-#define TILE_LEN(f) ((f) <= BLOCK ? BLOCK / (f) * (f) : BLOCK)
+#define TILE_LEN(f) (TILE_ROWS(f) * (f)) /* a tile's elements in a slot */
 
 /* One layer of a chunk: z, h (K, m, f); b (f); d1, s (m, f); tiles shared out among `threads` OpenMP threads. */
 void NAME(jet_forward)(int act, int k, int n_first, int n_sel, const int *sel, ptrdiff_t m, ptrdiff_t f,
@@ -106,11 +106,11 @@ int NAME(jet_backward)(int act, int k, int n_first, int n_sel, const int *sel, p
 {
     const ptrdiff_t S = m * f, R = TILE_ROWS(f), L = TILE_LEN(f), tiles = (m + R - 1) / R;
     REAL *part = NULL;
-    if (gb && !(part = calloc((size_t)threads * (f <= BLOCK ? L : f), sizeof(REAL))))
+    if (gb && !(part = calloc((size_t)threads * L, sizeof(REAL))))
         return -1;
 #pragma omp parallel num_threads(threads) if (threads > 1)
     {
-        REAL *mine = part ? part + omp_get_thread_num() * (f <= BLOCK ? L : f) : NULL;
+        REAL *mine = part ? part + omp_get_thread_num() * L : NULL;
 #pragma omp for schedule(static)
         for (ptrdiff_t t = 0; t < tiles; t++) {
             const ptrdiff_t r0 = t * R, rows = m - r0 < R ? m - r0 : R;
@@ -124,9 +124,8 @@ int NAME(jet_backward)(int act, int k, int n_first, int n_sel, const int *sel, p
         }
     }
     if (part) {
-        const ptrdiff_t width = f <= BLOCK ? L : f;
         for (int t = 0; t < threads; t++)
-            for (ptrdiff_t c = 0; c < width; c++) gb[c % f] += part[t * width + c];
+            for (ptrdiff_t c = 0; c < L; c++) gb[c % f] += part[t * L + c];
         free(part);
     }
     return 0;

@@ -23,9 +23,8 @@ for networks up to ~10⁴ parameters (:data:`MAX_PARAMETERS`). Both are bound by
 so H is kept as scale · h + Σ U_j C_j U_jᵀ: the 1/τ of an update goes into the scalar (MKL's update with a scale
 on h, ``addmm_`` with beta ≠ 1, makes a second pass over it: 31 against 16 ms at P ≈ 5000, one thread), and the
 rank-2 terms of :data:`PENDING` updates are added to h in one product (rank 12: 22 ms against 18 ms for rank 2).
-The updates
-are skipped when yᵀs is not positive (the Wolfe search makes that rare), and H is reset to the identity
-if -H∇L stops being a descent direction.
+The updates are skipped when yᵀs is not positive (the Wolfe search makes that rare), and H is reset to the
+identity if -H∇L stops being a descent direction.
 """
 
 from __future__ import annotations
