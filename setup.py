@@ -9,7 +9,7 @@ from setuptools import Extension, setup
 setup(ext_modules=[Extension(
     "nnphys.pinn._jet",
     sources=["src/nnphys/pinn/_jet.c"],
-    depends=["src/nnphys/pinn/_jet_kernels.h"],
+    depends=["src/nnphys/pinn/_jet_kernels.h", "src/nnphys/pinn/_jet_pass.h"],
     extra_compile_args=["-O3", "-ffast-math", "-fopenmp"],
     extra_link_args=["-fopenmp"],
     libraries=["m"],

@@ -1,7 +1,8 @@
 /* Fused elementwise kernels of the jet pass (nnphys.pinn.derivatives), called through ctypes
  * (nnphys.pinn.jet_kernels). Torch spends one pass over memory per elementwise operation, about ten per
  * layer and direction; these do a layer's activation work in one sweep over each block of rows while it is
- * in cache. The equations are in _jet_kernels.h; the Python module is an empty stub that marks the build. */
+ * in cache. The equations are in _jet_kernels.h; _jet_pass.h takes whole passes through every layer, matrix products
+ * included. The Python module is an empty stub that marks the build. */
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -9,6 +10,7 @@
 #include <omp.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 enum { ACT_TANH = 0, ACT_SIN = 1 };
 #define BLOCK 256
@@ -27,6 +29,7 @@ enum { ACT_TANH = 0, ACT_SIN = 1 };
 #define SIN sinf
 #define COS cosf
 #include "_jet_kernels.h"
+#include "_jet_pass.h"
 #undef REAL
 #undef NAME
 #undef TANH
@@ -39,6 +42,7 @@ enum { ACT_TANH = 0, ACT_SIN = 1 };
 #define SIN sin
 #define COS cos
 #include "_jet_kernels.h"
+#include "_jet_pass.h"
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_jet", "Fused jet-pass kernels (see jet_kernels).", -1};
 

@@ -77,16 +77,13 @@ CLONES static void NAME(backward_block)(int act, int k, int n_first, int n_sel, 
 #define TILE_ROWS(f) ((f) <= BLOCK ? BLOCK / (f) : 1)
 #define TILE_LEN(f) (TILE_ROWS(f) * (f)) /* a tile's elements in a slot */
 
-/* One layer of a chunk: z, h (K, m, f); b (f); d1, s (m, f); tiles shared out among `threads` OpenMP threads. */
-void NAME(jet_forward)(int act, int k, int n_first, int n_sel, const int *sel, ptrdiff_t m, ptrdiff_t f,
-                       const REAL *z, const REAL *b, REAL *h, REAL *d1, int threads)
+/* Tiles t0..t1-1 of one layer of a chunk: z, h (K, m, f); b (f), bt (b repeated over a tile's rows); d1 (m, f). */
+static void NAME(forward_tiles)(int act, int k, int n_first, int n_sel, const int *sel, ptrdiff_t m, ptrdiff_t f,
+                                const REAL *z, const REAL *b, const REAL *bt, REAL *h, REAL *d1, ptrdiff_t t0,
+                                ptrdiff_t t1)
 {
-    const ptrdiff_t S = m * f, R = TILE_ROWS(f), tiles = (m + R - 1) / R;
-    REAL bt[BLOCK];  /* b repeated over a tile's rows */
-    if (f <= BLOCK)
-        for (ptrdiff_t c = 0; c < R * f; c++) bt[c] = b[c % f];
-#pragma omp parallel for num_threads(threads) if (threads > 1) schedule(static)
-    for (ptrdiff_t t = 0; t < tiles; t++) {
+    const ptrdiff_t S = m * f, R = TILE_ROWS(f);
+    for (ptrdiff_t t = t0; t < t1; t++) {
         const ptrdiff_t r0 = t * R, rows = m - r0 < R ? m - r0 : R;
         if (f <= BLOCK) {
             NAME(forward_block)(act, k, n_first, n_sel, sel, S, r0 * f, rows * f, z, bt, h, d1);
@@ -98,13 +95,58 @@ void NAME(jet_forward)(int act, int k, int n_first, int n_sel, const int *sel, p
     }
 }
 
+/* Tiles t0..t1-1 of the backward of one layer of a chunk; the bias's gradient is added to the tile-shaped `bsum`
+ * (TILE_LEN(f) elements) unless it is NULL. */
+static void NAME(backward_tiles)(int act, int k, int n_first, int n_sel, const int *sel, ptrdiff_t m, ptrdiff_t f,
+                                 const REAL *z, const REAL *s, const REAL *d1, const REAL *g, REAL *gz, REAL *bsum,
+                                 ptrdiff_t t0, ptrdiff_t t1)
+{
+    const ptrdiff_t S = m * f, R = TILE_ROWS(f);
+    for (ptrdiff_t t = t0; t < t1; t++) {
+        const ptrdiff_t r0 = t * R, rows = m - r0 < R ? m - r0 : R;
+        if (f <= BLOCK) {
+            NAME(backward_block)(act, k, n_first, n_sel, sel, S, r0 * f, rows * f, z, s, d1, g, gz, bsum);
+            continue;
+        }
+        for (ptrdiff_t c0 = 0; c0 < f; c0 += BLOCK)
+            NAME(backward_block)(act, k, n_first, n_sel, sel, S, r0 * f + c0, f - c0 < BLOCK ? f - c0 : BLOCK,
+                                 z, s, d1, g, gz, bsum ? bsum + c0 : NULL);
+    }
+}
+
+static void NAME(tile_bias)(ptrdiff_t f, const REAL *b, REAL *bt)
+{
+    if (f <= BLOCK)
+        for (ptrdiff_t c = 0; c < TILE_LEN(f); c++) bt[c] = b[c % f];
+}
+
+/* Fold per-thread tile-shaped sums `part` (threads x TILE_LEN(f)) into gb (f), in thread order. */
+static void NAME(fold_bias)(ptrdiff_t f, int threads, const REAL *part, REAL *gb)
+{
+    const ptrdiff_t L = TILE_LEN(f);
+    for (int t = 0; t < threads; t++)
+        for (ptrdiff_t c = 0; c < L; c++) gb[c % f] += part[t * L + c];
+}
+
+/* One layer of a chunk: z, h (K, m, f); b (f); d1, s (m, f); tiles shared out among `threads` OpenMP threads. */
+void NAME(jet_forward)(int act, int k, int n_first, int n_sel, const int *sel, ptrdiff_t m, ptrdiff_t f,
+                       const REAL *z, const REAL *b, REAL *h, REAL *d1, int threads)
+{
+    const ptrdiff_t tiles = (m + TILE_ROWS(f) - 1) / TILE_ROWS(f);
+    REAL bt[BLOCK];
+    NAME(tile_bias)(f, b, bt);
+#pragma omp parallel for num_threads(threads) if (threads > 1) schedule(static)
+    for (ptrdiff_t t = 0; t < tiles; t++)
+        NAME(forward_tiles)(act, k, n_first, n_sel, sel, m, f, z, b, bt, h, d1, t, t + 1);
+}
+
 /* gb (f) += the bias's gradient, unless gb is NULL: each thread sums its tiles into its own tile-shaped row of
  * `part`, and the rows are folded in thread order, so the result depends on the thread count only. Returns -1
  * (nothing written) if `part` could not be allocated, else 0. */
 int NAME(jet_backward)(int act, int k, int n_first, int n_sel, const int *sel, ptrdiff_t m, ptrdiff_t f,
                        const REAL *z, const REAL *s, const REAL *d1, const REAL *g, REAL *gz, REAL *gb, int threads)
 {
-    const ptrdiff_t S = m * f, R = TILE_ROWS(f), L = TILE_LEN(f), tiles = (m + R - 1) / R;
+    const ptrdiff_t L = TILE_LEN(f), tiles = (m + TILE_ROWS(f) - 1) / TILE_ROWS(f);
     REAL *part = NULL;
     if (gb && !(part = calloc((size_t)threads * L, sizeof(REAL))))
         return -1;
@@ -112,20 +154,11 @@ int NAME(jet_backward)(int act, int k, int n_first, int n_sel, const int *sel, p
     {
         REAL *mine = part ? part + omp_get_thread_num() * L : NULL;
 #pragma omp for schedule(static)
-        for (ptrdiff_t t = 0; t < tiles; t++) {
-            const ptrdiff_t r0 = t * R, rows = m - r0 < R ? m - r0 : R;
-            if (f <= BLOCK) {
-                NAME(backward_block)(act, k, n_first, n_sel, sel, S, r0 * f, rows * f, z, s, d1, g, gz, mine);
-                continue;
-            }
-            for (ptrdiff_t c0 = 0; c0 < f; c0 += BLOCK)
-                NAME(backward_block)(act, k, n_first, n_sel, sel, S, r0 * f + c0, f - c0 < BLOCK ? f - c0 : BLOCK,
-                                     z, s, d1, g, gz, mine ? mine + c0 : NULL);
-        }
+        for (ptrdiff_t t = 0; t < tiles; t++)
+            NAME(backward_tiles)(act, k, n_first, n_sel, sel, m, f, z, s, d1, g, gz, mine, t, t + 1);
     }
     if (part) {
-        for (int t = 0; t < threads; t++)
-            for (ptrdiff_t c = 0; c < L; c++) gb[c % f] += part[t * L + c];
+        NAME(fold_bias)(f, threads, part, gb);
         free(part);
     }
     return 0;

@@ -140,10 +140,15 @@ class JetPass:
         self.fused = jet_kernels.fused(h0, activation, self.k, n_first, self.sel)
         self.bias_in = list(bs[:-1]) if self.fused else [b * self.act.bias_scale for b in bs[:-1]]
         self.c = {v: h0.new_tensor(v) for v in CONSTANTS}
+        self.whole = bool(self.fused and self.fused.whole and self.n)
         if h0.device.type == "cpu":
             rows = max(1, CHUNK_BYTES // (self.k * max(w.shape[0] for w in ws) * h0.element_size()))
         else:  # an accelerator wants few large kernels
             rows = max(1, self.n)
+        if self.whole:  # threads take whole chunks: as many for each, of about equal rows
+            threads = torch.get_num_threads()
+            count = -(-self.n // rows)
+            rows = -(-self.n // min(self.n, count + -count % threads))
         self.chunks = [slice(r0, min(r0 + rows, self.n)) for r0 in range(0, self.n, rows)]
         widths = [w.shape[0] for w in ws[:-1]]
         shapes = [shape for r in self.chunks for f in widths
@@ -162,10 +167,14 @@ class JetPass:
             self.hs.append(hs)
             self.zs.append(zs)
             self.d1s.append(d1s)
+        self.layers = jet_kernels.Layers(ws, bs, self.chunks, self.n, self.hs, self.zs, self.d1s) if self.whole else None
 
     def forward(self) -> torch.Tensor:
         with _unfilled():
             out = self.hs[0][0].new_empty(self.k, self.n, self.ws[-1].shape[0])
+            if self.whole:
+                self.fused.pass_forward(self.layers, out)
+                return out
             for c, r in enumerate(self.chunks):
                 self._forward(c, out[:, r])
         return out
@@ -244,6 +253,8 @@ class JetPass:
         Without ``per_row``: returns (gradient w.r.t. h0 or None, [∂/∂W_l], [∂/∂b_l]). With it: calls
         ``per_row(layer, rows, H, G)`` for every chunk of rows, H (K, m, f_in) the layer's input and
         G (K, m, f_out) the gradient w.r.t. its pre-activation, and returns nothing (rows are not summed)."""
+        if self.whole and per_row is None:
+            return self._whole_backward(g_out, input_grad)
         # Hᵀ G (f_in, f_out) of every layer, laid out so that BLAS's column-major view of it has the longer side as
         # its rows: MKL is 2-3x slower the other way round for a narrow layer (the first's f_in, the last's f_out)
         sums = [w.new_zeros(w.shape).t() if w.shape[1] >= w.shape[0] else w.new_zeros(w.shape[1], w.shape[0])
@@ -268,6 +279,17 @@ class JetPass:
         for buf in bufs:
             _buffers.give(buf)
         return None if per_row else (gh0, [acc.t() for acc in sums], gbs)
+
+    def _whole_backward(self, g_out: torch.Tensor, input_grad: bool):
+        """:meth:`backward` without ``per_row``, the whole pass in the C kernels."""
+        sums = self.layers.weight_sums(g_out)
+        gbs = [w.new_zeros(w.shape[0]) for w in self.ws]
+        scratch = _buffers.take(g_out, 2 * torch.get_num_threads() * self.layers.scratch_len)
+        with _unfilled():
+            gh0 = g_out.new_empty(self.k, self.n, self.ws[0].shape[1]) if input_grad else None
+        self.fused.pass_backward(self.layers, g_out.contiguous(), sums, gbs, gh0, scratch)
+        _buffers.give(scratch)
+        return gh0, self.layers.weights(sums), gbs
 
     def _backward(self, c: int, r: slice, gz: torch.Tensor, sink, gh0, gbs, bufs) -> None:
         """One chunk: ``sink(l, r, H, G)`` for every layer; the biases' gradients are added to ``gbs`` unless None.

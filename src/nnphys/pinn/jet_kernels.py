@@ -16,6 +16,7 @@ from __future__ import annotations
 import ctypes
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
 import torch
 
@@ -28,11 +29,36 @@ except (ImportError, OSError):
 ACTIVATIONS = {"tanh": 0, "sin": 1}
 _SUFFIX = {torch.float32: "f32", torch.float64: "f64"}
 _P, _I, _N = ctypes.c_void_p, ctypes.c_int, ctypes.c_ssize_t
+_HEAD = [_I, _I, _I, _I, _P]  # activation, K, n_first, n_sel, sel
+_CHUNKS = [_I, _P, _P, _N]  # n_chunks, row0, rows, n
+
+
+def _torch_gemm() -> dict | None:
+    """The BLAS gemm functions torch's CPU library exports (MKL in the x86-64 wheels), by dtype, or None: the
+    whole-pass kernels run their matrix products on them."""
+    try:
+        lib = ctypes.CDLL(str(Path(torch.__file__).parent / "lib" / "libtorch_cpu.so"))
+        return {torch.float32: ctypes.cast(lib.sgemm_, _P).value, torch.float64: ctypes.cast(lib.dgemm_, _P).value}
+    except (OSError, AttributeError):
+        return None
+
+
+_gemm = None
 if _lib is not None:
     for _s in _SUFFIX.values():
-        getattr(_lib, f"jet_forward_{_s}").argtypes = [_I, _I, _I, _I, _P, _N, _N, _P, _P, _P, _P, _I]
-        getattr(_lib, f"jet_backward_{_s}").argtypes = [_I, _I, _I, _I, _P, _N, _N, _P, _P, _P, _P, _P, _P, _I]
+        getattr(_lib, f"jet_forward_{_s}").argtypes = [*_HEAD, _N, _N, _P, _P, _P, _P, _I]
+        getattr(_lib, f"jet_backward_{_s}").argtypes = [*_HEAD, _N, _N, _P, _P, _P, _P, _P, _P, _I]
         getattr(_lib, f"jet_backward_{_s}").restype = _I
+        getattr(_lib, f"jet_pass_forward_{_s}").argtypes = [*_HEAD, _I, _P, _P, _P, *_CHUNKS, _P, _P, _P, _P, _I]
+        getattr(_lib, f"jet_pass_forward_{_s}").restype = _I
+        getattr(_lib, f"jet_pass_backward_{_s}").argtypes = [*_HEAD, _I, _P, _P, *_CHUNKS, _P, _P, _P, _P, _P, _P,
+                                                             _P, _P, _N, _I]
+        getattr(_lib, f"jet_pass_backward_{_s}").restype = _I
+        getattr(_lib, f"jet_set_gemm_{_s}").argtypes = [_P]
+    _gemm = _torch_gemm()
+    if _gemm is not None:
+        for _dtype, _fn in _gemm.items():
+            getattr(_lib, f"jet_set_gemm_{_SUFFIX[_dtype]}")(_fn)
 
 available = _lib is not None
 _off = False
@@ -46,6 +72,30 @@ class Fused:
         self.head = (ACTIVATIONS[activation], k, n_first, len(sel), (ctypes.c_int * max(1, len(sel)))(*sel))
         self._forward = getattr(_lib, f"jet_forward_{_SUFFIX[dtype]}")
         self._backward = getattr(_lib, f"jet_backward_{_SUFFIX[dtype]}")
+        self._pass_forward = getattr(_lib, f"jet_pass_forward_{_SUFFIX[dtype]}")
+        self._pass_backward = getattr(_lib, f"jet_pass_backward_{_SUFFIX[dtype]}")
+        self.whole = _gemm is not None
+
+    def pass_forward(self, layers: Layers, out: torch.Tensor) -> None:
+        """The whole pass through ``layers``: out (K, n, d_out) and every hidden layer's saved tensors."""
+        _check(out)
+        if self._pass_forward(*self.head, *layers.net, layers.bs, *layers.chunks, *layers.saved, out.data_ptr(),
+                              torch.get_num_threads()):
+            raise MemoryError("jet kernels: no memory for the biases' tiles")
+
+    def pass_backward(self, layers: Layers, g: torch.Tensor, gws: Sequence[torch.Tensor],
+                      gbs: Sequence[torch.Tensor], gh0: torch.Tensor | None, scratch: torch.Tensor) -> None:
+        """Backward of :meth:`pass_forward` from ``g`` (K, n, d_out): adds the weights' gradients to ``gws`` (each
+        laid out as :meth:`Layers.weight_sums` makes it) and the biases' to ``gbs``; writes that of the input into
+        ``gh0`` (K, n, d_in) unless it is None. ``scratch``: 2 × threads × ``layers.scratch_len`` elements."""
+        _check(g, *gws, *gbs, *(() if gh0 is None else (gh0,)), scratch)
+        threads = torch.get_num_threads()
+        if scratch.numel() < 2 * threads * layers.scratch_len:
+            raise ValueError("jet kernels: scratch too small")
+        if self._pass_backward(
+                *self.head, *layers.net, *layers.chunks, *layers.saved, g.data_ptr(), _pointers(gws), _pointers(gbs),
+                None if gh0 is None else gh0.data_ptr(), scratch.data_ptr(), layers.scratch_len, threads):
+            raise MemoryError("jet kernels: no memory for the per-thread gradient sums")
 
     def forward(self, z: torch.Tensor, b: torch.Tensor, h: torch.Tensor, d1: torch.Tensor) -> None:
         """h = the layer's output slots from pre-activations ``z`` (K, m, f) without the bias ``b`` (f);
@@ -63,6 +113,39 @@ class Fused:
                           g.data_ptr(), gz.data_ptr(), None if gb is None else gb.data_ptr(),
                           torch.get_num_threads()):
             raise MemoryError("jet kernels: no memory for the bias gradient's per-thread sums")
+
+
+class Layers:
+    """What the whole-pass kernels read of a :class:`~nnphys.pinn.derivatives.JetPass`, as C arrays: the weights
+    ``ws`` (f_out, f_in) and biases ``bs``, the chunks (row slices of the n rows), and each chunk's saved tensors
+    ``hs[c]`` (every layer's input, the first the chunk of the pass's input), ``zs[c]``, ``d1s[c]`` (every hidden
+    layer's pre-activation and σ'), all contiguous (see ``_jet_pass.h``)."""
+
+    def __init__(self, ws: Sequence[torch.Tensor], bs: Sequence[torch.Tensor], chunks: Sequence[slice], n: int,
+                 hs, zs, d1s):
+        ws, bs = [w.contiguous() for w in ws], [b.contiguous() for b in bs]
+        _check(*(t for ts in (*hs, *zs, *d1s) for t in ts))
+        self.tensors = (ws, bs, hs, zs, d1s)  # the C arrays point into them
+        widths = [ws[0].shape[1], *(w.shape[0] for w in ws)]
+        self.widths = widths
+        self.net = (len(ws), (_I * len(widths))(*widths), _pointers(ws))
+        self.bs = _pointers(bs)
+        self.chunks = (len(chunks), (_N * len(chunks))(*(r.start for r in chunks)),
+                       (_I * len(chunks))(*(r.stop - r.start for r in chunks)), n)
+        self.saved = tuple(_pointers([t for ts in tensors for t in ts]) for tensors in (hs, zs, d1s))
+        self.scratch_len = max(r.stop - r.start for r in chunks) * hs[0][0].shape[0] * max(widths[1:])
+
+    def weight_sums(self, like: torch.Tensor) -> list[torch.Tensor]:
+        """Zeroed sums of each layer's weight gradient, (f_out, f_in) where f_in >= f_out, else (f_in, f_out):
+        :meth:`weights` turns them into the gradients."""
+        return [like.new_zeros((fo, fi) if fi >= fo else (fi, fo)) for fi, fo in zip(self.widths, self.widths[1:])]
+
+    def weights(self, sums: Sequence[torch.Tensor]) -> list[torch.Tensor]:
+        return [s if fi >= fo else s.t() for s, fi, fo in zip(sums, self.widths, self.widths[1:])]
+
+
+def _pointers(tensors: Sequence[torch.Tensor]):
+    return (_P * len(tensors))(*(t.data_ptr() for t in tensors))
 
 
 def _check(*tensors: torch.Tensor) -> None:
