@@ -20,6 +20,7 @@ needs_kernels = pytest.mark.skipif(not jet_kernels.available, reason="the C kern
                     reason="the build is checked where CI runs: Linux x86-64 with gcc")
 def test_pip_install_built_the_kernels():
     assert jet_kernels.available, "pip install -e . did not build nnphys.pinn._jet (is gcc installed?)"
+    assert jet_kernels.fused(torch.zeros(1), "tanh", 1, 0, []).whole, "torch exports no BLAS gemm to the whole pass"
 
 
 def _pass(dtype, activation="tanh", threads=1, width=64):
@@ -28,6 +29,9 @@ def _pass(dtype, activation="tanh", threads=1, width=64):
     the kernels' last tile of rows."""
     torch.manual_seed(0)
     net = MLP([-5.0, 0.0], [5.0, 1.5], 2, width=width, depth=3, activation=activation).to(dtype)
+    with torch.no_grad():  # trained biases: not the zeros the net starts from
+        for layer in net.layers:
+            layer.bias.normal_(0, 0.5)
     x = torch.rand(3001, 2, dtype=dtype) * torch.tensor([10.0, 1.5], dtype=dtype) - torch.tensor([5.0, 0.0],
                                                                                                  dtype=dtype)
     saved = torch.get_num_threads()
@@ -46,7 +50,11 @@ def _pass(dtype, activation="tanh", threads=1, width=64):
 @pytest.mark.parametrize("dtype, rtol", [(torch.float32, 2e-5), (torch.float64, 1e-12)])
 # 64 and 100 features: tiles of whole rows (4 and 2); 300: a row in blocks (the kernels' BLOCK is 256)
 @pytest.mark.parametrize("width", [64, 100, 300])
-def test_fused_pass_equals_the_torch_operations(activation, dtype, rtol, width):
+# the whole pass in one call, or (where torch exports no gemm) layer by layer from Python
+@pytest.mark.parametrize("whole", [True, False])
+def test_fused_pass_equals_the_torch_operations(activation, dtype, rtol, width, whole, monkeypatch):
+    if not whole:
+        monkeypatch.setattr(jet_kernels, "_gemm", None)
     fused = _pass(dtype, activation, width=width)
     with jet_kernels.torch_operations():
         plain = _pass(dtype, activation, width=width)
@@ -55,7 +63,10 @@ def test_fused_pass_equals_the_torch_operations(activation, dtype, rtol, width):
 
 
 @needs_kernels
-def test_fused_pass_is_reproducible_and_shares_rows_out_among_threads():
+@pytest.mark.parametrize("whole", [True, False])
+def test_fused_pass_is_reproducible_and_shares_rows_out_among_threads(whole, monkeypatch):
+    if not whole:
+        monkeypatch.setattr(jet_kernels, "_gemm", None)
     one, two, again = (_pass(torch.float32, threads=n) for n in (1, 2, 2))
     assert all(torch.equal(a, b) for a, b in zip(two, again))
     # the matrix products' sums may be split differently on two threads; the kernels' rows must all be done

@@ -9,9 +9,9 @@
  * elementwise work by another, with a fork and join for every product and sweep (about 750 a step at Raissi's sizes).
  *
  * Buffers (nnphys.pinn.derivatives.JetPass): chunk c covers rows row0[c] .. row0[c] + rows[c] - 1 of the pass's
- * (K, n, .) input and output; h[c*L + l] is its layer-l input (K, rows, width[l]), contiguous, h[c*L] its rows of
- * the pass's input; z[c*(L-1) + l] and d1[c*(L-1) + l] the pre-activation (K, rows, width[l+1]) and σ'
- * (rows, width[l+1]) of hidden layer l. */
+ * input h0 (K, n, width[0]) and output (K, n, width[L]), a slot's rows one contiguous block in each; for hidden
+ * layer l, h[c*(L-1) + l], z[c*(L-1) + l] and d1[c*(L-1) + l] are the chunk's output (K, rows, width[l+1]) (the next
+ * layer's input), pre-activation (K, rows, width[l+1]) and σ' (rows, width[l+1]), each contiguous. */
 
 /* The Fortran BLAS gemm of this type (LP64), handed over by jet_kernels.py: torch's own MKL. */
 typedef void (*NAME(gemm_fn))(const char *, const char *, const int *, const int *, const int *, const REAL *,
@@ -49,8 +49,8 @@ static ptrdiff_t NAME(tiles)(ptrdiff_t m, ptrdiff_t f) { return (m + TILE_ROWS(f
  * Returns -1 (nothing done) if no memory could be had for the biases' tiles, else 0. */
 int NAME(jet_pass_forward)(int act, int k, int n_first, int n_sel, const int *sel, int L, const int *width,
                            const REAL *const *w, const REAL *const *b, int n_chunks, const ptrdiff_t *row0,
-                           const int *rows, ptrdiff_t n, REAL *const *h, REAL *const *z, REAL *const *d1, REAL *out,
-                           int threads)
+                           const int *rows, ptrdiff_t n, const REAL *h0, REAL *const *h, REAL *const *z,
+                           REAL *const *d1, REAL *out, int threads)
 {
     REAL *bt = malloc((size_t)L * BLOCK * sizeof(REAL));
     if (!bt)
@@ -59,15 +59,20 @@ int NAME(jet_pass_forward)(int act, int k, int n_first, int n_sel, const int *se
         NAME(tile_bias)(width[l + 1], b[l], bt + l * BLOCK);
 #pragma omp parallel for num_threads(threads) if (threads > 1) schedule(static)
     for (int c = 0; c < n_chunks; c++) {
-        const int m = rows[c], fi = width[L - 1], fo = width[L];
+        const int m = rows[c], i = c * (L - 1);
         for (int l = 0; l < L - 1; l++) {
-            REAL *zc = z[c * (L - 1) + l];
-            NAME(mm_nt)(k * m, width[l + 1], width[l], h[c * L + l], w[l], zc);
-            NAME(forward_tiles)(act, k, n_first, n_sel, sel, m, width[l + 1], zc, b[l], bt + l * BLOCK,
-                                h[c * L + l + 1], d1[c * (L - 1) + l], 0, NAME(tiles)(m, width[l + 1]));
+            const int fi = width[l], fo = width[l + 1];
+            if (l)
+                NAME(mm_nt)(k * m, fo, fi, h[i + l - 1], w[l], z[i + l]);
+            else  /* a slot at a time from the pass's input */
+                for (int j = 0; j < k; j++)
+                    NAME(mm_nt)(m, fo, fi, h0 + (j * n + row0[c]) * fi, w[0], z[i] + (ptrdiff_t)j * m * fo);
+            NAME(forward_tiles)(act, k, n_first, n_sel, sel, m, fo, z[i + l], b[l], bt + l * BLOCK, h[i + l],
+                                d1[i + l], 0, NAME(tiles)(m, fo));
         }
-        for (int j = 0; j < k; j++)  /* a slot's rows of the output are one contiguous block */
-            NAME(mm_nt)(m, fo, fi, h[c * L + L - 1] + (ptrdiff_t)j * m * fi, w[L - 1], out + (j * n + row0[c]) * fo);
+        const int fi = width[L - 1], fo = width[L];
+        for (int j = 0; j < k; j++)
+            NAME(mm_nt)(m, fo, fi, h[i + L - 2] + (ptrdiff_t)j * m * fi, w[L - 1], out + (j * n + row0[c]) * fo);
         for (ptrdiff_t i = row0[c]; i < row0[c] + m; i++)
             for (int o = 0; o < fo; o++) out[i * fo + o] += b[L - 1][o];
     }
@@ -83,7 +88,7 @@ int NAME(jet_pass_forward)(int act, int k, int n_first, int n_sel, const int *se
  * width. Returns -1 (nothing written) if no memory could be had for the per-thread sums, else 0. */
 int NAME(jet_pass_backward)(int act, int k, int n_first, int n_sel, const int *sel, int L, const int *width,
                             const REAL *const *w, int n_chunks, const ptrdiff_t *row0, const int *rows, ptrdiff_t n,
-                            REAL *const *h, REAL *const *z, REAL *const *d1, const REAL *g, REAL *const *gw,
+                            const REAL *h0, REAL *const *h, REAL *const *z, REAL *const *d1, const REAL *g, REAL *const *gw,
                             REAL *const *gb, REAL *gh0, REAL *scratch, ptrdiff_t len, int threads)
 {
     ptrdiff_t P = 0, B = 0;  /* one thread's weight and (tile-shaped) bias sums, all layers */
@@ -100,7 +105,7 @@ int NAME(jet_pass_backward)(int act, int k, int n_first, int n_sel, const int *s
         REAL *pw = part + t * (P + B), *pb = pw + P, *ga = scratch + 2 * t * len, *gh = ga + len;
 #pragma omp for schedule(static)
         for (int c = 0; c < n_chunks; c++) {
-            const int m = rows[c];
+            const int m = rows[c], i = c * (L - 1);
             for (int j = 0; j < k; j++)
                 memcpy(ga + (ptrdiff_t)j * m * width[L], g + (j * n + row0[c]) * width[L],
                        (size_t)m * width[L] * sizeof(REAL));
@@ -112,12 +117,17 @@ int NAME(jet_pass_backward)(int act, int k, int n_first, int n_sel, const int *s
                 if (l == L - 1)
                     for (ptrdiff_t e = 0; e < (ptrdiff_t)m * fo; e++) pb[ob + e % fo] += ga[e];
                 else  /* gh holds the gradient w.r.t. the layer's output */
-                    NAME(backward_tiles)(act, k, n_first, n_sel, sel, m, fo, z[c * (L - 1) + l], h[c * L + l + 1],
-                                         d1[c * (L - 1) + l], gh, ga, pb + ob, 0, NAME(tiles)(m, fo));
-                if (fi >= fo)
-                    NAME(mm_tn_add)(fo, fi, k * m, ga, h[c * L + l], pw + ow);
-                else
-                    NAME(mm_tn_add)(fi, fo, k * m, h[c * L + l], ga, pw + ow);
+                    NAME(backward_tiles)(act, k, n_first, n_sel, sel, m, fo, z[i + l], h[i + l], d1[i + l], gh, ga,
+                                         pb + ob, 0, NAME(tiles)(m, fo));
+                /* the layer's input: a slot at a time from the pass's input for the first */
+                for (int j = 0; j < (l ? 1 : k); j++) {
+                    const int rk = l ? k * m : m;
+                    const REAL *in = l ? h[i + l - 1] : h0 + (j * n + row0[c]) * fi, *gj = ga + (ptrdiff_t)j * m * fo;
+                    if (fi >= fo)
+                        NAME(mm_tn_add)(fo, fi, rk, gj, in, pw + ow);
+                    else
+                        NAME(mm_tn_add)(fi, fo, rk, in, gj, pw + ow);
+                }
                 if (l)
                     NAME(mm_nn)(k * m, fi, fo, ga, w[l], gh);
                 else if (gh0)

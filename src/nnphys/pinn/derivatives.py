@@ -13,16 +13,15 @@ pass, whose backward (:meth:`JetPass.backward`, derived from the lines above; ch
 tests) is written by hand: the elementwise work, not the matrix products, dominates a naive version.
 
 On CPU, rows are processed in chunks small enough for the (rows, K, features) working set to stay in cache,
-which makes the elementwise work several times cheaper than on full N × features buffers; each operation
-on a chunk uses torch's intra-op threads. (Sharing whole chunks out among threads, one single-threaded
-torch thread each, was measured no faster: at N_f = 4000 by 1.6× slower, at 20000 rows of 4×100 equal.)
-The elementwise work is bound by the cache's bandwidth. On CPU it is one fused sweep per layer and
-direction in C where the kernels were built (:mod:`nnphys.pinn.jet_kernels`: the default NLS run's Adam
-step, 4×40 float64, in 35 ms against 55 ms on torch operations; ``python -m nnphys.bench pinn``). Otherwise it is written as few
-whole-tensor torch operations as the algebra allows: σ' scales every derivative slot in one product,
-constants ride in addcmul's scale, the bias joins tanh's argument in one operation, and tanh is evaluated
-as 2 sigmoid(2a) - 1 (about 3× cheaper than torch.tanh on CPU). The large per-layer buffers are reused
-from one pass to the next.
+which makes the elementwise work several times cheaper than on full N × features buffers. Where the C
+kernels were built (:mod:`nnphys.pinn.jet_kernels`), the whole pass, forward or backward, is one call: each
+thread takes whole chunks through every layer, the matrix products on torch's BLAS single-threaded and the
+elementwise work of a layer in one fused sweep. Otherwise each layer of a chunk is a few torch operations
+on torch's intra-op threads, written as few as the algebra allows: σ' scales every derivative slot in one
+product, constants ride in addcmul's scale, the bias joins tanh's argument in one operation, and tanh is
+evaluated as 2 sigmoid(2a) - 1 (about 3× cheaper than torch.tanh on CPU). ``python -m nnphys.bench pinn``
+times the default NLS run's Adam step both ways. The large per-layer buffers are reused from one pass to
+the next.
 
 Levenberg–Marquardt needs each row's Jacobian w.r.t. the weights, not their sum: ``jet(..., tape=[])``
 records the pass, and :meth:`JetPass.backward` with ``per_row`` hands every layer's input H and
@@ -31,6 +30,8 @@ pre-activation gradient G, chunk by chunk, to the caller (the row's weight Jacob
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 import weakref
 from collections.abc import Callable, Sequence
@@ -140,7 +141,7 @@ class JetPass:
         self.fused = jet_kernels.fused(h0, activation, self.k, n_first, self.sel)
         self.bias_in = list(bs[:-1]) if self.fused else [b * self.act.bias_scale for b in bs[:-1]]
         self.c = {v: h0.new_tensor(v) for v in CONSTANTS}
-        self.whole = bool(self.fused and self.fused.whole and self.n)
+        self.whole = bool(self.fused and self.fused.whole and self.n and len(ws) > 1)
         if h0.device.type == "cpu":
             rows = max(1, CHUNK_BYTES // (self.k * max(w.shape[0] for w in ws) * h0.element_size()))
         else:  # an accelerator wants few large kernels
@@ -150,28 +151,43 @@ class JetPass:
             count = -(-self.n // rows)
             rows = -(-self.n // min(self.n, count + -count % threads))
         self.chunks = [slice(r0, min(r0 + rows, self.n)) for r0 in range(0, self.n, rows)]
+        # per chunk and hidden layer: its output (the next layer's input) and pre-activation (K, m, f) and σ' (m, f),
+        # in one flat buffer; the C kernels get their addresses, torch operations views (made when first needed)
         widths = [w.shape[0] for w in ws[:-1]]
-        shapes = [shape for r in self.chunks for f in widths
-                  for shape in ((self.k, r.stop - r.start, f),) * 2 + ((r.stop - r.start, f),)]
-        sizes = [math.prod(shape) for shape in shapes]
-        scratch = _buffers.take(h0, sum(sizes))
-        weakref.finalize(self, _buffers.give, scratch)
-        views = iter(part.view(shape) for part, shape in zip(scratch.split(sizes), shapes))
-        self.hs, self.zs, self.d1s = [], [], []  # [chunk][layer]
+        self._shapes = [shape for r in self.chunks for f in widths
+                        for shape in ((self.k, r.stop - r.start, f),) * 2 + ((r.stop - r.start, f),)]
+        self._sizes = [math.prod(shape) for shape in self._shapes]
+        self._h0 = h0
+        self._scratch = _buffers.take(h0, sum(self._sizes))
+        weakref.finalize(self, _buffers.give, self._scratch)
+        self.layers = None
+        if self.whole:
+            addresses = (self._scratch.data_ptr() + h0.element_size() * offset
+                         for offset in itertools.accumulate(self._sizes, initial=0))
+            saved = list(zip(*[iter(addresses)] * 3))  # (h, z, d1) of chunk 0 layer 0, 0 1, ..., 1 0, ...
+            self.layers = jet_kernels.Layers(ws, bs, self.chunks, h0, *zip(*saved))
+
+    @functools.cached_property
+    def _saved(self) -> tuple[list, list, list]:
+        views = iter(part.view(shape) for part, shape in zip(self._scratch.split(self._sizes), self._shapes))
+        saved = [], [], []  # [chunk][layer]: every layer's input H, every hidden layer's Z and σ'
         for r in self.chunks:
-            hs, zs, d1s = [h0[:, r].contiguous()], [], []
-            for _ in widths:
+            hs, zs, d1s = [self._h0[:, r].contiguous()], [], []
+            for _ in self.ws[:-1]:
                 hs.append(next(views))
                 zs.append(next(views))
                 d1s.append(next(views))
-            self.hs.append(hs)
-            self.zs.append(zs)
-            self.d1s.append(d1s)
-        self.layers = jet_kernels.Layers(ws, bs, self.chunks, self.n, self.hs, self.zs, self.d1s) if self.whole else None
+            for all_, mine in zip(saved, (hs, zs, d1s)):
+                all_.append(mine)
+        return saved
+
+    hs = property(lambda self: self._saved[0])
+    zs = property(lambda self: self._saved[1])
+    d1s = property(lambda self: self._saved[2])
 
     def forward(self) -> torch.Tensor:
         with _unfilled():
-            out = self.hs[0][0].new_empty(self.k, self.n, self.ws[-1].shape[0])
+            out = self._h0.new_empty(self.k, self.n, self.ws[-1].shape[0])
             if self.whole:
                 self.fused.pass_forward(self.layers, out)
                 return out
@@ -217,7 +233,7 @@ class JetPass:
         This is what matrix-free Gauss–Newton needs: J v, the residuals' change along a weight direction v."""
         k, n_first, sel = self.k, self.n_first, self.sel
         with torch.no_grad():
-            out = self.hs[0][0].new_empty(self.k, self.n, self.ws[-1].shape[0])
+            out = self._h0.new_empty(self.k, self.n, self.ws[-1].shape[0])
             for c, r in enumerate(self.chunks):
                 dh = dh0[:, r] if dh0 is not None else None
                 for l, (w, dw, db) in enumerate(zip(self.ws, dws, dbs)):

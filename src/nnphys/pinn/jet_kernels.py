@@ -6,6 +6,14 @@ h (K, m, f) and σ' (m, f), and :meth:`Fused.backward` turns the gradient w.r.t.
 makes one pass over memory per elementwise operation, about ten a layer and direction; the kernels make
 one, block by block while it is in cache, with σ from glibc's vector math (a few ulp from torch's).
 
+:meth:`Fused.pass_forward` and :meth:`Fused.pass_backward` take a whole pass through every layer in one call
+(``_jet_pass.h``), the matrix products on the BLAS gemm torch's CPU library exports, called single-threaded
+from each thread: at Raissi et al.'s NLS sizes the Python loop over chunks and layers made about 750 calls
+a step, each a fork and join of the threads, and the matrix products and sweeps of a chunk were shared out
+among the cores by different rules, so a core's sweep read what the other's product had written. Where
+torch exports no gemm (``Fused.whole`` False), the pass goes layer by layer through :meth:`Fused.forward`
+and :meth:`Fused.backward`.
+
 :func:`fused` returns None when the extension was not built (no C compiler at install), for tensors it
 does not cover (not on the CPU, not float32/float64) or inside :func:`torch_operations`: the caller then uses
 torch operations.
@@ -49,10 +57,9 @@ if _lib is not None:
         getattr(_lib, f"jet_forward_{_s}").argtypes = [*_HEAD, _N, _N, _P, _P, _P, _P, _I]
         getattr(_lib, f"jet_backward_{_s}").argtypes = [*_HEAD, _N, _N, _P, _P, _P, _P, _P, _P, _I]
         getattr(_lib, f"jet_backward_{_s}").restype = _I
-        getattr(_lib, f"jet_pass_forward_{_s}").argtypes = [*_HEAD, _I, _P, _P, _P, *_CHUNKS, _P, _P, _P, _P, _I]
+        getattr(_lib, f"jet_pass_forward_{_s}").argtypes = [*_HEAD, _I, _P, _P, _P, *_CHUNKS, *[_P] * 5, _I]
         getattr(_lib, f"jet_pass_forward_{_s}").restype = _I
-        getattr(_lib, f"jet_pass_backward_{_s}").argtypes = [*_HEAD, _I, _P, _P, *_CHUNKS, _P, _P, _P, _P, _P, _P,
-                                                             _P, _P, _N, _I]
+        getattr(_lib, f"jet_pass_backward_{_s}").argtypes = [*_HEAD, _I, _P, _P, *_CHUNKS, *[_P] * 9, _N, _I]
         getattr(_lib, f"jet_pass_backward_{_s}").restype = _I
         getattr(_lib, f"jet_set_gemm_{_s}").argtypes = [_P]
     _gemm = _torch_gemm()
@@ -117,23 +124,23 @@ class Fused:
 
 class Layers:
     """What the whole-pass kernels read of a :class:`~nnphys.pinn.derivatives.JetPass`, as C arrays: the weights
-    ``ws`` (f_out, f_in) and biases ``bs``, the chunks (row slices of the n rows), and each chunk's saved tensors
-    ``hs[c]`` (every layer's input, the first the chunk of the pass's input), ``zs[c]``, ``d1s[c]`` (every hidden
-    layer's pre-activation and σ'), all contiguous (see ``_jet_pass.h``)."""
+    ``ws`` (f_out, f_in) and biases ``bs``, the chunks (row slices of the pass's input ``h0`` (K, n, f0)), and the
+    addresses of the tensors kept for the backward, chunk by chunk and hidden layer by hidden layer: its output
+    ``hs`` and pre-activation ``zs`` (K, m, f) and σ' ``d1s`` (m, f), each contiguous (see ``_jet_pass.h``)."""
 
-    def __init__(self, ws: Sequence[torch.Tensor], bs: Sequence[torch.Tensor], chunks: Sequence[slice], n: int,
-                 hs, zs, d1s):
+    def __init__(self, ws: Sequence[torch.Tensor], bs: Sequence[torch.Tensor], chunks: Sequence[slice],
+                 h0: torch.Tensor, hs: Sequence[int], zs: Sequence[int], d1s: Sequence[int]):
         ws, bs = [w.contiguous() for w in ws], [b.contiguous() for b in bs]
-        _check(*(t for ts in (*hs, *zs, *d1s) for t in ts))
-        self.tensors = (ws, bs, hs, zs, d1s)  # the C arrays point into them
+        _check(h0)
+        self.tensors = (ws, bs, h0)  # the C arrays point into them
         widths = [ws[0].shape[1], *(w.shape[0] for w in ws)]
         self.widths = widths
         self.net = (len(ws), (_I * len(widths))(*widths), _pointers(ws))
         self.bs = _pointers(bs)
         self.chunks = (len(chunks), (_N * len(chunks))(*(r.start for r in chunks)),
-                       (_I * len(chunks))(*(r.stop - r.start for r in chunks)), n)
-        self.saved = tuple(_pointers([t for ts in tensors for t in ts]) for tensors in (hs, zs, d1s))
-        self.scratch_len = max(r.stop - r.start for r in chunks) * hs[0][0].shape[0] * max(widths[1:])
+                       (_I * len(chunks))(*(r.stop - r.start for r in chunks)), h0.shape[1])
+        self.saved = (h0.data_ptr(), *((_P * len(a))(*a) for a in (hs, zs, d1s)))
+        self.scratch_len = max(r.stop - r.start for r in chunks) * h0.shape[0] * max(widths[1:])
 
     def weight_sums(self, like: torch.Tensor) -> list[torch.Tensor]:
         """Zeroed sums of each layer's weight gradient, (f_out, f_in) where f_in >= f_out, else (f_in, f_out):
