@@ -135,6 +135,7 @@ class JetPass:
 
     def __init__(self, h0: torch.Tensor, n_first: int, sel: Sequence[int], activation: str,
                  ws: Sequence[torch.Tensor], bs: Sequence[torch.Tensor]):
+        h0 = h0.contiguous()
         self.k, self.n = h0.shape[:2]
         self.n_first, self.sel, self.ws, self.bs = n_first, list(sel), list(ws), list(bs)
         self.act = ACTIVATIONS[activation]
