@@ -120,12 +120,11 @@ static void NAME(tile_bias)(ptrdiff_t f, const REAL *b, REAL *bt)
         for (ptrdiff_t c = 0; c < TILE_LEN(f); c++) bt[c] = b[c % f];
 }
 
-/* Fold per-thread tile-shaped sums `part` (threads x TILE_LEN(f)) into gb (f), in thread order. */
-static void NAME(fold_bias)(ptrdiff_t f, int threads, const REAL *part, REAL *gb)
+/* out (f) += per-thread sums `part` (threads x len, len a multiple of f, e.g. a tile's), folded in thread order. */
+static void NAME(fold)(ptrdiff_t len, ptrdiff_t f, int threads, const REAL *part, REAL *out)
 {
-    const ptrdiff_t L = TILE_LEN(f);
     for (int t = 0; t < threads; t++)
-        for (ptrdiff_t c = 0; c < L; c++) gb[c % f] += part[t * L + c];
+        for (ptrdiff_t c = 0; c < len; c++) out[c % f] += part[t * len + c];
 }
 
 /* One layer of a chunk: z, h (K, m, f); b (f); d1, s (m, f); tiles shared out among `threads` OpenMP threads. */
@@ -158,7 +157,7 @@ int NAME(jet_backward)(int act, int k, int n_first, int n_sel, const int *sel, p
             NAME(backward_tiles)(act, k, n_first, n_sel, sel, m, f, z, s, d1, g, gz, mine, t, t + 1);
     }
     if (part) {
-        NAME(fold_bias)(f, threads, part, gb);
+        NAME(fold)(L, f, threads, part, gb);
         free(part);
     }
     return 0;

@@ -73,8 +73,8 @@ int NAME(jet_pass_forward)(int act, int k, int n_first, int n_sel, const int *se
         const int fi = width[L - 1], fo = width[L];
         for (int j = 0; j < k; j++)
             NAME(mm_nt)(m, fo, fi, h[i + L - 2] + (ptrdiff_t)j * m * fi, w[L - 1], out + (j * n + row0[c]) * fo);
-        for (ptrdiff_t i = row0[c]; i < row0[c] + m; i++)
-            for (int o = 0; o < fo; o++) out[i * fo + o] += b[L - 1][o];
+        for (ptrdiff_t r = row0[c]; r < row0[c] + m; r++)
+            for (int o = 0; o < fo; o++) out[r * fo + o] += b[L - 1][o];
     }
     free(bt);
     return 0;
@@ -88,10 +88,12 @@ int NAME(jet_pass_forward)(int act, int k, int n_first, int n_sel, const int *se
  * width. Returns -1 (nothing written) if no memory could be had for the per-thread sums, else 0. */
 int NAME(jet_pass_backward)(int act, int k, int n_first, int n_sel, const int *sel, int L, const int *width,
                             const REAL *const *w, int n_chunks, const ptrdiff_t *row0, const int *rows, ptrdiff_t n,
-                            const REAL *h0, REAL *const *h, REAL *const *z, REAL *const *d1, const REAL *g, REAL *const *gw,
-                            REAL *const *gb, REAL *gh0, REAL *scratch, ptrdiff_t len, int threads)
+                            const REAL *h0, REAL *const *h, REAL *const *z, REAL *const *d1, const REAL *g,
+                            REAL *const *gw, REAL *const *gb, REAL *gh0, REAL *scratch, ptrdiff_t len, int threads)
 {
-    ptrdiff_t P = 0, B = 0;  /* one thread's weight and (tile-shaped) bias sums, all layers */
+    /* per-thread sums, layer by layer: a layer's weight sums of every thread, then (after all weights) its
+     * tile-shaped bias sums of every thread; P and B are one thread's elements of each over all layers */
+    ptrdiff_t P = 0, B = 0;
     for (int l = 0; l < L; l++) {
         P += (ptrdiff_t)width[l] * width[l + 1];
         B += TILE_LEN(width[l + 1]);
@@ -102,7 +104,7 @@ int NAME(jet_pass_backward)(int act, int k, int n_first, int n_sel, const int *s
 #pragma omp parallel num_threads(threads) if (threads > 1)
     {
         const int t = omp_get_thread_num();
-        REAL *pw = part + t * (P + B), *pb = pw + P, *ga = scratch + 2 * t * len, *gh = ga + len;
+        REAL *ga = scratch + 2 * t * len, *gh = ga + len;
 #pragma omp for schedule(static)
         for (int c = 0; c < n_chunks; c++) {
             const int m = rows[c], i = c * (L - 1);
@@ -114,19 +116,20 @@ int NAME(jet_pass_backward)(int act, int k, int n_first, int n_sel, const int *s
                 const int fi = width[l], fo = width[l + 1];
                 ow -= (ptrdiff_t)fi * fo;
                 ob -= TILE_LEN(fo);
+                REAL *pw = part + threads * ow + t * fi * fo, *pb = part + threads * (P + ob) + t * TILE_LEN(fo);
                 if (l == L - 1)
-                    for (ptrdiff_t e = 0; e < (ptrdiff_t)m * fo; e++) pb[ob + e % fo] += ga[e];
+                    for (ptrdiff_t e = 0; e < (ptrdiff_t)m * fo; e++) pb[e % fo] += ga[e];
                 else  /* gh holds the gradient w.r.t. the layer's output */
                     NAME(backward_tiles)(act, k, n_first, n_sel, sel, m, fo, z[i + l], h[i + l], d1[i + l], gh, ga,
-                                         pb + ob, 0, NAME(tiles)(m, fo));
+                                         pb, 0, NAME(tiles)(m, fo));
                 /* the layer's input: a slot at a time from the pass's input for the first */
                 for (int j = 0; j < (l ? 1 : k); j++) {
                     const int rk = l ? k * m : m;
                     const REAL *in = l ? h[i + l - 1] : h0 + (j * n + row0[c]) * fi, *gj = ga + (ptrdiff_t)j * m * fo;
                     if (fi >= fo)
-                        NAME(mm_tn_add)(fo, fi, rk, gj, in, pw + ow);
+                        NAME(mm_tn_add)(fo, fi, rk, gj, in, pw);
                     else
-                        NAME(mm_tn_add)(fi, fo, rk, in, gj, pw + ow);
+                        NAME(mm_tn_add)(fi, fo, rk, in, gj, pw);
                 }
                 if (l)
                     NAME(mm_nn)(k * m, fi, fo, ga, w[l], gh);
@@ -136,15 +139,12 @@ int NAME(jet_pass_backward)(int act, int k, int n_first, int n_sel, const int *s
             }
         }
     }
-    for (int t = 0; t < threads; t++) {
-        const REAL *pw = part + t * (P + B), *pb = pw + P;
-        for (int l = 0; l < L; l++) {
-            const ptrdiff_t size = (ptrdiff_t)width[l] * width[l + 1], f = width[l + 1];
-            for (ptrdiff_t e = 0; e < size; e++) gw[l][e] += pw[e];
-            for (ptrdiff_t e = 0; e < TILE_LEN(f); e++) gb[l][e % f] += pb[e];
-            pw += size;
-            pb += TILE_LEN(f);
-        }
+    for (ptrdiff_t l = 0, ow = 0, ob = 0; l < L; l++) {
+        const ptrdiff_t size = (ptrdiff_t)width[l] * width[l + 1], f = width[l + 1];
+        NAME(fold)(size, size, threads, part + threads * ow, gw[l]);
+        NAME(fold)(TILE_LEN(f), f, threads, part + threads * (P + ob), gb[l]);
+        ow += size;
+        ob += TILE_LEN(f);
     }
     free(part);
     return 0;
